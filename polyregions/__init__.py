@@ -17,7 +17,7 @@ model) -> :mod:`~polyregions.domain` (where to look) -> :mod:`~polyregions.lp`
 from .network import ReLUNetwork, UnsupportedLayerError, load_network, random_network
 from .domain import Ball, Box, Polytope, Slice, WholeSpace
 from .tolerances import Tolerances
-from .results import IncompleteEnumerationError, Region, RegionSet
+from .results import InexactCountError, IncompleteEnumerationError, Region, RegionSet
 from .enumeration import count_regions, enumerate_regions
 from .sampling import PatternSample, sample_patterns
 from .lines import count_regions_on_segment, line_statistics, segment_breakpoints
@@ -43,6 +43,7 @@ __all__ = [
     "Slice",
     "WholeSpace",
     "Tolerances",
+    "InexactCountError",
     "IncompleteEnumerationError",
     "Region",
     "RegionSet",

@@ -20,23 +20,69 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Region", "RegionSet", "IncompleteEnumerationError"]
+__all__ = [
+    "Region",
+    "RegionSet",
+    "InexactCountError",
+    "IncompleteEnumerationError",
+    "STATUSES",
+    "EXACT",
+    "EXACT_AT_RESOLUTION",
+    "LOWER_BOUND",
+    "FAILED",
+]
+
+# ------------------------------------------------------------------ status
+# Every result carries exactly one of these; the API (RegionSet.status),
+# count(), the CLI's first line, --json and the JSON export all show it.
+#: Every full-dimensional region was found and certified; nothing was merged,
+#: skipped as thin or left undecided.
+EXACT = "exact"
+#: The search finished, but some patterns were thinner than the radius
+#: tolerance (``n_thin``) or hyperplanes closer than the coincidence tolerance
+#: were crossed together (``n_merged``): exact at that stated resolution only.
+EXACT_AT_RESOLUTION = "exact_at_resolution"
+#: A budget, an interruption or a case no solver could decide
+#: (``n_undecided``) cut the search short: ``n_regions`` is a lower bound.
+LOWER_BOUND = "lower_bound"
+#: A solver error stopped the run. The regions found are still certified,
+#: so ``n_regions`` is a lower bound, but the run did not finish.
+FAILED = "failed"
+STATUSES = (EXACT, EXACT_AT_RESOLUTION, LOWER_BOUND, FAILED)
 
 
-class IncompleteEnumerationError(RuntimeError):
-    """A budget or an interruption stopped the enumeration before it finished.
+class InexactCountError(RuntimeError):
+    """The result is not an exact count; the :class:`RegionSet` is in ``.result``.
 
-    The partial :class:`RegionSet` is in ``.result``; its ``n_regions`` is a
-    lower bound on the true count, never the count.
+    Raised as such for a result that is exact only at a stated resolution
+    (``status == "exact_at_resolution"``); its subclass
+    :class:`IncompleteEnumerationError` is raised for lower bounds and failed runs.
+    """
+
+    def __init__(self, result, message=None):
+        self.result = result
+        if message is None:
+            message = (
+                f"the count {result.n_regions} is exact only at a resolution: {result.status_detail}. "
+                "Lower the tolerances (Tolerances(radius=..., coincide=...)) to resolve these "
+                "patterns, or call count(at_resolution=True) to accept the count at this resolution."
+            )
+        super().__init__(message)
+
+
+class IncompleteEnumerationError(InexactCountError):
+    """The enumeration did not finish: its ``n_regions`` is a lower bound, never the count.
+
+    The partial :class:`RegionSet` is in ``.result``.
     """
 
     def __init__(self, result):
-        self.result = result
         super().__init__(
-            f"enumeration stopped early ({result.stop_reason}) after {result.n_regions} regions "
+            result,
+            f"enumeration did not finish ({result.status_detail}) after {result.n_regions} regions "
             f"with {result.stats.get('frontier', 0)} patterns still queued: {result.n_regions} "
             "is only a lower bound. Raise max_regions/time_limit, or use enumerate_regions(...) "
-            "to work with the partial result."
+            "to work with the partial result.",
         )
 
 
@@ -131,22 +177,33 @@ class RegionSet:
         Pairs of regions sharing a facet inside the domain.
     edge_neurons : tuple of tuple of int
         For each edge, the neuron(s) whose hyperplane carries the facet.
+    status : str
+        One of :data:`STATUSES`: ``"exact"``, ``"exact_at_resolution"``,
+        ``"lower_bound"`` or ``"failed"``; :attr:`status_detail` says why.
     complete : bool
-        ``False`` when a budget or an interruption stopped the run; then
-        ``n_regions`` is a lower bound.
+        ``True`` iff the status is ``"exact"`` or ``"exact_at_resolution"``;
+        otherwise ``n_regions`` is a lower bound.
     stop_reason : str or None
-        ``"max_regions"``, ``"time_limit"`` or ``"interrupted"``.
+        Why the search stopped early: ``"max_regions"``, ``"time_limit"``,
+        ``"interrupted"``, ``"undecided"`` or ``"solver_error"``.
     n_thin : int
         Patterns found with an LP radius above ``tolerances.empty`` but
         below ``tolerances.radius``: not counted. The count is exact at the
         resolution ``tolerances.radius`` only; ``0`` in generic cases.
+    n_merged : int
+        Facets where distinct hyperplanes closer than ``tolerances.coincide``
+        were crossed together (the slab between them, if any, is not
+        resolved). ``0`` in generic cases.
+    n_undecided : int
+        Patterns no solver could decide (neither proven empty nor certified
+        as regions). Any such pattern makes the count a lower bound.
     tolerances : Tolerances
     stats : dict
         ``seconds``, ``lp_calls``, ``qhull_fallbacks``, ``frontier``, ...
     """
 
     def __init__(self, network, domain, patterns, interior_points, radii, edges, edge_neurons,
-                 complete, stop_reason, n_thin, tolerances, stats):
+                 complete, stop_reason, n_thin, tolerances, stats, *, n_merged=0, n_undecided=0):
         self.network = network
         self.domain = domain
         self.radii = np.asarray(radii, dtype=np.float64).reshape(-1)
@@ -157,9 +214,15 @@ class RegionSet:
         self.edge_neurons = tuple(tuple(int(k) for k in e) for e in edge_neurons)
         for arr in (self.patterns, self.interior_points, self.radii, self.edges):
             arr.setflags(write=False)
-        self.complete = bool(complete)
+        # ``complete`` as passed means "the search drained its frontier"; the
+        # public ``complete`` also requires nothing undecided and no failure.
+        self._finished = bool(complete)
         self.stop_reason = stop_reason
         self.n_thin = int(n_thin)
+        self.n_merged = int(n_merged)
+        self.n_undecided = int(n_undecided)
+        if self.n_undecided and self.stop_reason is None:
+            self.stop_reason = "undecided"
         self.tolerances = tolerances
         self.stats = dict(stats)
         self._graph = None
@@ -173,34 +236,74 @@ class RegionSet:
     def __len__(self):
         return self.n_regions
 
-    def count(self) -> int:
-        """The exact count; raises :class:`IncompleteEnumerationError` if the run was cut short.
+    @property
+    def status(self) -> str:
+        """One of :data:`STATUSES`; see the module's status vocabulary."""
+        if self.stop_reason == "solver_error":
+            return FAILED
+        if not self._finished or self.n_undecided:
+            return LOWER_BOUND
+        if self.n_thin or self.n_merged:
+            return EXACT_AT_RESOLUTION
+        return EXACT
 
-        With ``n_thin > 0`` the count is exact only at the resolution
-        ``tolerances.radius`` and a ``RuntimeWarning`` says so.
+    @property
+    def status_detail(self) -> str:
+        """Why the status is what it is, in words (what the CLI prints after the count)."""
+        st = self.status
+        if st == EXACT:
+            return "exact"
+        if st == EXACT_AT_RESOLUTION:
+            parts = []
+            if self.n_thin:
+                parts.append(f"{self.n_thin} patterns thinner than the radius tolerance "
+                             f"({self.tolerances.radius:g} x scale) not counted")
+            if self.n_merged:
+                parts.append(f"{self.n_merged} facets where hyperplanes closer than the coincidence "
+                             f"tolerance ({self.tolerances.coincide:g}) were crossed together")
+            return "exact at resolution: " + "; ".join(parts)
+        parts = []
+        if self.stop_reason and self.stop_reason != "undecided":
+            parts.append(f"stopped: {self.stop_reason}")
+        if self.n_undecided:
+            parts.append(f"{self.n_undecided} patterns undecided")
+        prefix = "failed" if st == FAILED else "lower bound"
+        return prefix + (" (" + "; ".join(parts) + ")" if parts else "")
+
+    @property
+    def complete(self) -> bool:
+        """Whether the count is decided (``"exact"`` or ``"exact_at_resolution"``)."""
+        return self.status in (EXACT, EXACT_AT_RESOLUTION)
+
+    def count(self, at_resolution=False) -> int:
+        """The exact count.
+
+        Raises :class:`IncompleteEnumerationError` for a lower bound or a failed
+        run, and :class:`InexactCountError` for a count exact only at a stated
+        resolution (thin patterns, merged hyperplanes) unless
+        ``at_resolution=True``, which returns it with a ``RuntimeWarning``.
         """
-        if not self.complete:
+        st = self.status
+        if st in (LOWER_BOUND, FAILED):
             raise IncompleteEnumerationError(self)
-        if self.n_thin:
+        if st == EXACT_AT_RESOLUTION:
+            if not at_resolution:
+                raise InexactCountError(self)
             import warnings
 
-            warnings.warn(
-                f"{self.n_thin} activation patterns have regions thinner than the radius tolerance "
-                f"({self.tolerances.radius:g} x domain scale) and are not counted; lower "
-                "Tolerances(radius=...) to resolve them.", RuntimeWarning, stacklevel=2)
+            warnings.warn(f"count {self.n_regions} is {self.status_detail}.", RuntimeWarning, stacklevel=2)
         return self.n_regions
 
     @property
     def lower_bound(self) -> int:
-        """Number of regions found: a lower bound whether or not the run completed."""
+        """Number of regions found: a lower bound whatever the status."""
         return self.n_regions
 
     @property
     def count_is(self) -> str:
-        """``"exact"``, ``"exact above the radius tolerance"`` or ``"lower bound"``."""
-        if not self.complete:
-            return "lower bound"
-        return "exact above the radius tolerance" if self.n_thin else "exact"
+        """0.1 spelling of :attr:`status`: ``"exact"``, ``"exact above the radius tolerance"`` or ``"lower bound"``."""
+        return {EXACT: "exact", EXACT_AT_RESOLUTION: "exact above the radius tolerance"}.get(
+            self.status, "lower bound")
 
     # --------------------------------------------------------------- regions
     def __getitem__(self, i) -> Region:
@@ -270,9 +373,12 @@ class RegionSet:
         return {
             "n_regions": self.n_regions,
             "complete": self.complete,
-            "count_is": self.count_is,
+            "status": self.status,
+            "status_detail": self.status_detail,
             "stop_reason": self.stop_reason,
             "n_thin": self.n_thin,
+            "n_merged": self.n_merged,
+            "n_undecided": self.n_undecided,
             "n_edges": int(len(self.edges)),
             "domain": self.domain.to_dict(),
             "network": {
@@ -285,5 +391,4 @@ class RegionSet:
         }
 
     def __repr__(self):
-        state = "complete" if self.complete else f"INCOMPLETE ({self.stop_reason}), lower bound"
-        return f"RegionSet({self.n_regions} regions, {state}, domain={self.domain!r})"
+        return f"RegionSet({self.n_regions} regions, {self.status_detail}, domain={self.domain!r})"

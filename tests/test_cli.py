@@ -22,7 +22,7 @@ def test_count_box_json(model, capsys):
     assert main(["count", str(path), "--box", "-1", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n_regions"] == count_regions(net, Box([-1, -1], [1, 1]))
-    assert out["complete"] is True and out["count_is"] == "exact"
+    assert out["complete"] is True and out["status"] == "exact"
     assert out["pattern_mismatches"] == 0
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from polyregions import (
+    InexactCountError,
     Ball, Box, IncompleteEnumerationError, Polytope, ReLUNetwork, Tolerances,
     count_regions, enumerate_regions, random_network,
 )
@@ -214,9 +215,12 @@ def test_thin_region_counted_above_tolerance_and_reported_below():
     assert count_regions(net, Box([-1, -1], [1, 1])) == 3
     rs = enumerate_regions(net, Box([-1, -1], [1, 1]), tolerances=Tolerances(radius=1e-6))
     assert rs.n_regions == 2 and rs.n_thin == 1
-    assert rs.count_is == "exact above the radius tolerance"
+    assert rs.status == "exact_at_resolution" and not rs.n_undecided
+    assert "1 patterns thinner than the radius tolerance" in rs.status_detail
+    with pytest.raises(InexactCountError, match="exact only at a resolution"):
+        rs.count()
     with pytest.warns(RuntimeWarning, match="thinner than the radius tolerance"):
-        assert rs.count() == 2
+        assert rs.count(at_resolution=True) == 2
 
 
 def test_whole_space_deep_net_consistent_with_large_box():
