@@ -14,6 +14,7 @@ model) -> :mod:`~polyregions.domain` (where to look) -> :mod:`~polyregions.lp`
 :mod:`~polyregions.cli`.
 """
 
+from ._version import __version__
 from .network import ReLUNetwork, UnsupportedLayerError, load_network, random_network
 from .domain import Ball, Box, Polytope, Slice, WholeSpace
 from .tolerances import Tolerances
@@ -29,8 +30,6 @@ from .linear import LinearRegions, linear_regions
 from .export import equal_results, from_json, to_json
 from .compare import EstimatorComparison, compare_estimators
 from .density import compare_data_vs_random, local_region_counts
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ReLUNetwork",

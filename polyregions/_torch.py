@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import UnsupportedLayerError
+from ._errors import UnsupportedLayerError
 
 
 def _import_torch():

@@ -57,6 +57,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ._jsonsafe import to_plain
 from .domain import Domain, Slice, as_domain
 from .lines import _check_level
 from .network import ReLUNetwork
@@ -72,8 +73,6 @@ __all__ = [
     "expected_missing_mass",
     "good_turing_bias",
     "chao1_plugin",
-    "cli_estimate",
-    "add_estimate_parser",
 ]
 
 #: ``coverage_reference="auto"`` uses exact region volumes up to this dimension
@@ -345,20 +344,6 @@ def _fmt(x, kind="float"):
     return f"{x:.4g}" if kind != "coverage" else f"{x:.4f}"
 
 
-def _json_safe(v):
-    if isinstance(v, dict):
-        return {k: _json_safe(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_json_safe(x) for x in v]
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return float(v) if math.isfinite(v) else None
-    return v
-
-
 @dataclass(frozen=True, eq=False)
 class EstimatorComparison:
     """Estimators against the exact engine on one network and domain.
@@ -487,7 +472,7 @@ class EstimatorComparison:
 
     def to_dict(self) -> dict:
         """JSON-ready dict (non-finite floats become ``None``)."""
-        return _json_safe({
+        return to_plain({
             "network": self.network,
             "domain": self.domain,
             "exact": {
@@ -503,7 +488,7 @@ class EstimatorComparison:
             "engine_missed": self.engine_missed,
             "settings": self.settings,
             "rows": [asdict(r) for r in self.rows],
-        })
+        }, nonfinite="null")
 
     def __repr__(self):
         state = ("no exact run" if self.exact_count is None
@@ -543,6 +528,26 @@ def _rel(est, ref):
     return float((est - ref) / ref)
 
 
+class _Steps:
+    """A progress bar over the estimator steps (a no-op unless ``progress``)."""
+
+    def __init__(self, progress, total):
+        self.bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc="estimators", unit="step")
+
+    def next(self, what):
+        if self.bar is not None:
+            self.bar.set_postfix_str(what, refresh=False)
+            self.bar.update()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _exact_volumes_exist(domain, max_dim):
     """Whether region volumes in ``domain`` are exact (not Monte Carlo) up to ``max_dim``."""
     if not math.isfinite(domain.volume()):
@@ -554,7 +559,8 @@ def _exact_volumes_exist(domain, max_dim):
 
 def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, line_length=None,
                        n_distance_points=None, random_state=None, exact=True, time_limit=None,
-                       max_regions=None, coverage_reference="auto", n_holdout=None, level=0.95):
+                       max_regions=None, coverage_reference="auto", n_holdout=None, level=0.95,
+                       progress=False):
     """Run the exact engine and every estimator on the same network and domain.
 
     Parameters
@@ -593,6 +599,9 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
         Hold-out size; default ``max(100_000, 10 * max(n_samples))``.
     level : float, default 0.95
         Confidence level of the intervals.
+    progress : bool, default False
+        Show the exact engine's progress bar and a second bar over the
+        estimator steps (sample sizes, segments, distance points), on stderr.
 
     Returns
     -------
@@ -659,7 +668,7 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
     if exact:
         t0 = time.perf_counter()
         rs = enumerate_regions(net, domain, max_regions=max_regions, time_limit=time_limit,
-                               random_state=s_engine)
+                               random_state=s_engine, progress=progress)
         seconds = time.perf_counter() - t0
         exact_count, exact_complete, stop_reason = rs.n_regions, rs.complete, rs.stop_reason
         kind = "exact" if rs.complete else "lower bound"
@@ -704,7 +713,10 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
 
     reference_used = set()
     missed = set()
+    steps = _Steps(progress, len(sizes) + (n_lines if exact else 1 if n_lines else 0)
+                   + (1 if n_distance_points else 0))
     for n in sizes:
+        steps.next(f"samples n={n}")
         t0 = time.perf_counter()
         sample = sample_patterns(net, domain, n, random_state=s_sample)
         t_sample = time.perf_counter() - t0
@@ -752,6 +764,8 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
     # ------------------------------------------------------- along lines
     line_mismatches = None
     if n_lines:
+        if not exact:
+            steps.next("line statistics")
         t0 = time.perf_counter()
         ls = line_statistics(net, domain, int(n_lines), line_length, random_state=s_lines,
                              level=level)
@@ -760,8 +774,11 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
         kind = "none"
         note = f"(count - 1)/N = {ls.regions_per_neuron:.4g}"
         if exact:
-            eng = np.array([enumerate_regions(net, Slice.segment(a, b)).count()
-                            for a, b in zip(ls.starts, ls.ends)])
+            eng = []
+            for a, b in zip(ls.starts, ls.ends):
+                steps.next("engine on segments")
+                eng.append(enumerate_regions(net, Slice.segment(a, b)).count())
+            eng = np.array(eng)
             line_mismatches = int(np.count_nonzero(eng != ls.counts))
             ref, kind = float(eng.mean()), "exact"
             note += f"; engine on the same segments: {line_mismatches} mismatches"
@@ -771,6 +788,7 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
 
     # ------------------------------------------------ distance to boundary
     if n_distance_points:
+        steps.next("distance to boundary")
         t0 = time.perf_counter()
         ds = boundary_distance_statistics(net, domain, int(n_distance_points),
                                           random_state=s_dist, level=level)
@@ -781,6 +799,7 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
             f"mean; median {ds.median:.4g}; mean x N = {ds.mean_scaled:.4g}",
         ))
 
+    steps.close()
     engine_missed = len(missed) if (rs is not None and rs.complete) else None
     if engine_missed:
         warnings.warn(
@@ -811,69 +830,3 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
                   "n_distance_points": int(n_distance_points), "n_holdout": n_holdout,
                   "level": level, "time_limit": time_limit, "max_regions": max_regions},
     )
-
-
-# =================================================================== CLI
-def add_estimate_parser(subparsers):
-    """Register ``polyregions estimate MODEL [--box LO HI | --ball C R] ...``.
-
-    Parameters
-    ----------
-    subparsers
-        The object returned by ``ArgumentParser.add_subparsers()``.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The new sub-parser (its ``func`` default is :func:`cli_estimate`).
-    """
-    from .cli import _add_domain_args
-
-    p = subparsers.add_parser(
-        "estimate",
-        help="compare the sampling estimators with the exact count",
-        description="Run Chao1, ACE, coverage, line and distance estimators on a network and "
-                    "domain; with --exact also the exact engine, as the reference column.",
-    )
-    _add_domain_args(p)
-    p.add_argument("--samples", type=int, nargs="+", default=[1000, 10000], metavar="N",
-                   help="pattern-sample sizes (default: 1000 10000)")
-    p.add_argument("--lines", type=int, default=50, metavar="K",
-                   help="random segments for the line statistics (0 to skip; default 50)")
-    p.add_argument("--exact", action="store_true",
-                   help="also run the exact engine as the reference (default: estimators only)")
-    p.add_argument("--max-regions", type=int, default=None, help="budget of the exact engine")
-    p.add_argument("--time-limit", type=float, default=None,
-                   help="budget of the exact engine, in seconds")
-    p.add_argument("--seed", type=int, default=0, help="random_state of all samples")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a markdown table")
-    p.set_defaults(func=cli_estimate)
-    return p
-
-
-def cli_estimate(args):
-    """``polyregions estimate``: print the comparison table; return the exit status.
-
-    0 on success, 3 when ``--exact`` was given and a budget stopped the engine
-    (the exact column is then a lower bound), ``SystemExit("error: ...")`` on
-    bad input (``cli.main`` turns it into status 2).
-    """
-    import json
-
-    from .cli import EXIT_INCOMPLETE, _load, domain_from_args
-
-    net = _load(args.model)
-    domain = domain_from_args(args, net.input_dim)
-    if not args.exact and (args.max_regions is not None or args.time_limit is not None):
-        raise SystemExit("error: --max-regions/--time-limit limit the exact engine; add --exact")
-    try:
-        cmp = compare_estimators(net, domain, n_samples=tuple(args.samples), n_lines=args.lines,
-                                 random_state=args.seed, exact=args.exact,
-                                 time_limit=args.time_limit, max_regions=args.max_regions)
-    except (TypeError, ValueError) as exc:
-        raise SystemExit(f"error: {exc}")
-    if args.json:
-        print(json.dumps(cmp.to_dict(), indent=2))
-    else:
-        print(cmp.to_markdown())
-    return EXIT_INCOMPLETE if (args.exact and not cmp.exact_complete) else 0

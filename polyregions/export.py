@@ -28,11 +28,17 @@ True
 from __future__ import annotations
 
 import json
-import math
 import platform
 from pathlib import Path
 
 import numpy as np
+
+from ._jsonsafe import to_plain, untag_float
+from ._version import __version__
+from .domain import domain_from_dict
+from .network import ReLUNetwork
+from .results import RegionSet
+from .tolerances import Tolerances
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "to_json", "from_json", "equal_results",
            "result_differences", "software_versions"]
@@ -51,8 +57,6 @@ def software_versions() -> dict:
 
     import scipy
 
-    from . import __version__
-
     def dist_version(name):
         try:
             return metadata.version(name)
@@ -67,27 +71,6 @@ def software_versions() -> dict:
         "networkx": dist_version("networkx"),
         "python": platform.python_version(),
     }
-
-
-def _plain(obj):
-    """Convert to JSON-ready Python objects; non-finite floats become tagged objects."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
-    if isinstance(obj, np.generic):
-        return _plain(obj.item())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return {"$float": repr(obj)}
-    return obj
-
-
-def _tagged_float(d):
-    if len(d) == 1 and "$float" in d:
-        return float(d["$float"])
-    return d
 
 
 def _pack(patterns):
@@ -209,7 +192,7 @@ def to_json(rs, path=None, include_halfspaces=False, *, indent=None):
         for i in range(rs.n_regions):
             A, b = rs.halfspaces(i)
             doc["halfspaces"].append({"A": A.tolist(), "b": b.tolist()})
-    text = json.dumps(_plain(doc), indent=indent, allow_nan=False)
+    text = json.dumps(to_plain(doc), indent=indent, allow_nan=False)
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
@@ -253,16 +236,11 @@ def from_json(text_or_path, network=None):
     >>> from_json(to_json(enumerate_regions(net, Box([-1, -1], [1, 1])))).n_regions
     2
     """
-    from .domain import domain_from_dict
-    from .network import ReLUNetwork
-    from .results import RegionSet
-    from .tolerances import Tolerances
-
     if isinstance(text_or_path, Path) or not str(text_or_path).lstrip().startswith("{"):
         text = Path(text_or_path).read_text(encoding="utf-8")
     else:
         text = str(text_or_path)
-    doc = json.loads(text, object_hook=_tagged_float)
+    doc = json.loads(text, object_hook=untag_float)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"this is not a {FORMAT} JSON document (no matching 'format' field).")
     version = doc.get("format_version")
@@ -341,7 +319,7 @@ def result_differences(a, b, *, compare_stats=True):
     for name in ("edge_neurons", "complete", "stop_reason", "n_thin"):
         if getattr(a, name) != getattr(b, name):
             out.append(name)
-    if compare_stats and _plain(a.stats) != _plain(b.stats):
+    if compare_stats and to_plain(a.stats) != to_plain(b.stats):
         out.append("stats")
     return out
 

@@ -29,11 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ._errors import UnsupportedLayerError
+
 __all__ = ["ReLUNetwork", "UnsupportedLayerError", "as_network", "load_network", "random_network"]
-
-
-class UnsupportedLayerError(TypeError):
-    """A torch module contains a layer that is not piecewise linear and feed-forward."""
 
 
 def _as_readonly(a, name):

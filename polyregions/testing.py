@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from . import bounds
+from ._version import __version__
 from .domain import Ball, Box, WholeSpace, domain_from_dict
 from .local_bounds import local_bound
 from .network import ReLUNetwork, random_network
@@ -205,7 +206,6 @@ def regenerate_zoo(path=None, *, names=None, progress=False):
     raises. Returns the list of JSON records (also written to ``path``,
     default the packaged ``zoo.json``, unless ``path`` is ``False``).
     """
-    from . import __version__
     from .enumeration import enumerate_regions
 
     records = []

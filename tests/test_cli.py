@@ -124,3 +124,43 @@ def test_count_save_round_trips(model, tmp_path, capsys):
     assert main(["count", str(path), "--box", "-1", "1", "--save", str(out)]) == 0
     back = from_json(out)
     assert equal_results(back, enumerate_regions(net, Box([-1, -1], [1, 1])), compare_stats=False)
+
+
+# ------------------------------------------------------------- estimate
+def test_estimate_json_with_exact(model, capsys):
+    net, path = model
+    assert main(["estimate", str(path), "--box", "-1", "1", "--samples", "200", "2000",
+                 "--lines", "5", "--exact", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["exact"]["count"] == count_regions(net, Box([-1, -1], [1, 1]))
+    assert out["exact"]["count_is"] == "exact"
+    assert out["settings"]["n_samples"] == [200, 2000]
+    assert out["line_mismatches"] == 0
+
+
+def test_estimate_markdown_without_exact(model, capsys):
+    _, path = model
+    assert main(["estimate", str(path), "--ball", "0,0", "0.5", "--samples", "300",
+                 "--lines", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "| estimator |" in out and "exact engine not run" in out
+
+
+def test_estimate_budget_exit_3_and_errors(model, capsys):
+    _, path = model
+    assert main(["estimate", str(path), "--box", "-1", "1", "--samples", "300", "--lines", "0",
+                 "--exact", "--max-regions", "3"]) == 3
+    assert "≥ 3 (lower bound)" in capsys.readouterr().out
+    assert main(["estimate", str(path), "--box", "-1", "1", "--max-regions", "3"]) == 2
+    assert "add --exact" in capsys.readouterr().err
+    assert main(["estimate", str(path), "--box", "-1", "1", "--samples", "0"]) == 2
+    assert ">= 1" in capsys.readouterr().err
+
+
+def test_estimate_progress_goes_to_stderr(model, capsys):
+    _, path = model
+    assert main(["estimate", str(path), "--box", "-1", "1", "--samples", "100", "--lines", "2",
+                 "--exact", "--progress", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["settings"]["n_lines"] == 2  # stdout stays pure JSON
+    assert "estimators" in captured.err and "enumerating" in captured.err

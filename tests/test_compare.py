@@ -1,6 +1,5 @@
-"""Tests of polyregions.compare: line counts vs the engine, the comparison table, the CLI."""
+"""Tests of polyregions.compare: line counts vs the engine, the comparison table."""
 
-import argparse
 import json
 
 import numpy as np
@@ -17,7 +16,6 @@ from polyregions import (
 )
 from polyregions.compare import (
     EstimatorComparison,
-    add_estimate_parser,
     compare_estimators,
     expected_observed,
     region_probabilities,
@@ -305,51 +303,6 @@ def test_validation_errors():
     with pytest.raises(ValueError, match="not available"):
         compare_estimators(random_network(3, [4], random_state=0), Ball([0, 0, 0], 1.0),
                            coverage_reference="volumes", n_samples=100, n_lines=0)
-
-
-# ------------------------------------------------------------------ CLI
-@pytest.fixture
-def cli(tmp_path):
-    net = random_network(2, [8, 8], bias_std=0.3, random_state=4)
-    path = tmp_path / "net.npz"
-    net.save_npz(path)
-    parser = argparse.ArgumentParser(prog="polyregions")
-    add_estimate_parser(parser.add_subparsers(dest="command", required=True))
-
-    def run(*argv):
-        args = parser.parse_args(["estimate", str(path), *argv])
-        return args.func(args)
-
-    return net, run
-
-
-def test_cli_json_with_exact(cli, capsys):
-    net, run = cli
-    assert run("--box", "-1", "1", "--samples", "200", "2000", "--lines", "5", "--exact",
-               "--json") == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["exact"]["count"] == count_regions(net, Box([-1, -1], [1, 1]))
-    assert out["exact"]["count_is"] == "exact"
-    assert out["settings"]["n_samples"] == [200, 2000]
-    assert out["line_mismatches"] == 0
-
-
-def test_cli_markdown_without_exact(cli, capsys):
-    _, run = cli
-    assert run("--ball", "0,0", "0.5", "--samples", "300", "--lines", "0") == 0
-    out = capsys.readouterr().out
-    assert "| estimator |" in out and "exact engine not run" in out
-
-
-def test_cli_budget_exit_3_and_errors(cli, capsys):
-    _, run = cli
-    assert run("--box", "-1", "1", "--samples", "300", "--lines", "0", "--exact",
-               "--max-regions", "3") == 3
-    assert "≥ 3 (lower bound)" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="add --exact"):
-        run("--box", "-1", "1", "--max-regions", "3")
-    with pytest.raises(SystemExit, match=">= 1"):
-        run("--box", "-1", "1", "--samples", "0")
 
 
 def test_interval_level_is_labelled_and_validated():
