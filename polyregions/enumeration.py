@@ -195,9 +195,9 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
         Start from the pattern of this point (domain coordinates) instead.
     n_jobs : int, default 1
         Worker processes (``-1``: one per CPU). Patterns are solved in
-        batches by the workers while this process keeps the frontier; with
-        ``n_jobs > 1`` regions are returned sorted by pattern, so the result
-        does not depend on the order in which workers finish, and a
+        batches by the workers while this process keeps the frontier.
+        Regions are always returned sorted by packed pattern, so the result
+        does not depend on ``n_jobs`` or on the order in which workers finish; a
         ``max_regions`` stop keeps the batches already solved (so
         ``n_regions`` can exceed the budget a little). Worth it for runs of
         more than a few seconds (each worker starts a Python in about 0.7 s):
@@ -341,8 +341,9 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     complete = stop_reason is None and not frontier and not in_flight
     if not complete and stop_reason is None:
         stop_reason = "max_regions"
-    if n_jobs > 1 and radii:
-        # Workers finish in any order: sort regions by pattern for a reproducible result.
+    if radii:
+        # One canonical order whatever n_jobs (workers finish in any order, BFS
+        # order depends on the seed): regions sorted by packed pattern.
         order = sorted(range(len(radii)), key=lambda i: key_of(patterns[i]))
         rank = {old: new for new, old in enumerate(order)}
         patterns = [patterns[i] for i in order]

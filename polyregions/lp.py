@@ -105,6 +105,11 @@ def _pass_dense(h, cost, col_lo, col_hi, row_lo, row_hi, M, sparse=False):
         start = np.concatenate([[0], np.cumsum(nz.sum(1))]).astype(np.int32)
         index = np.nonzero(nz)[1].astype(np.int32)
         value = np.ascontiguousarray(M.T[nz], dtype=np.float64)
+    elif m == 0:
+        # No rows (e.g. every neuron constant on the region): columns with bounds only.
+        start = np.zeros(ncol + 1, dtype=np.int32)
+        index = np.zeros(0, dtype=np.int32)
+        value = np.zeros(0)
     else:
         start = np.arange(0, (ncol + 1) * m, m, dtype=np.int32)
         index = np.tile(np.arange(m, dtype=np.int32), ncol)
