@@ -772,7 +772,7 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
         secs = time.perf_counter() - t0
         ref = None
         kind = "none"
-        note = f"(count - 1)/N = {ls.regions_per_neuron:.4g}"
+        note = f"(count - 1)/N = {ls.breakpoints_per_neuron:.4g}"
         if exact:
             eng = []
             for a, b in zip(ls.starts, ls.ends):

@@ -238,20 +238,23 @@ class BoundaryDistanceStatistics:
         )
 
 
-def boundary_distance_statistics(net, domain, n_samples=None, random_state=None, *, level=0.95,
-                                 n_points=None):
-    """Distance to the region boundary of points drawn uniformly in ``domain``.
+def boundary_distance_statistics(net, domain=None, n_samples=None, random_state=None, *,
+                                 points=None, level=0.95, n_points=None):
+    """Distance to the region boundary of random points of ``domain``, or of given points.
 
     Parameters
     ----------
     net : ReLUNetwork
-    domain : Domain
+    domain : Domain, optional
         Box, Ball, Polytope or Slice (parameters drawn uniformly and mapped to
-        inputs); ``WholeSpace`` draws standard normal points.
+        inputs); ``WholeSpace`` draws standard normal points. Exclusive with
+        ``points``.
     n_samples : int
-        Number of points (>= 1; intervals need >= 2), as in
-        :func:`~polyregions.sampling.sample_patterns`.
+        Number of points drawn from ``domain`` (>= 1; intervals need >= 2),
+        as in :func:`~polyregions.sampling.sample_patterns`.
     random_state : int, numpy Generator or None
+    points : array_like, shape (n, net.input_dim), optional
+        Measure at these points (e.g. training data) instead of sampling.
     level : float, default 0.95
     n_points : int, optional
         Deprecated name of ``n_samples``.
@@ -268,24 +271,35 @@ def boundary_distance_statistics(net, domain, n_samples=None, random_state=None,
     >>> st = boundary_distance_statistics(net, Box([-1.0], [1.0]), 2000, random_state=0)
     >>> round(st.mean, 1)  # |x| for x uniform in [-1, 1]
     0.5
+    >>> boundary_distance_statistics(net, points=[[0.5], [-0.25]]).distances.tolist()
+    [0.5, 0.25]
     """
     as_network(net)
-    domain = _require_domain(domain, net)
-    if n_points is not None:
-        if n_samples is not None:
-            raise TypeError("pass n_samples (n_points is its deprecated name), not both.")
-        warnings.warn("boundary_distance_statistics(n_points=...) is deprecated; use n_samples=...",
-                      DeprecationWarning, stacklevel=2)
-        n_samples = n_points
-    if n_samples is None:
-        raise TypeError("boundary_distance_statistics needs n_samples, the number of points.")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(f"n_samples must be an integer; got {n_samples!r}.")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1; got {n_samples}.")
     level = _check_level(level)
-    rng = np.random.default_rng(random_state)
-    X = domain.to_input(domain.sample(int(n_samples), random_state=rng))
+    if points is not None:
+        if domain is not None or n_samples is not None or n_points is not None:
+            raise TypeError("pass either points or (domain, n_samples), not both.")
+        X = np.array(net.check_points(points), dtype=np.float64)
+        if len(X) == 0:
+            raise ValueError("points is empty; pass at least one point.")
+    else:
+        domain = _require_domain(domain, net)
+        if n_points is not None:
+            if n_samples is not None:
+                raise TypeError("pass n_samples (n_points is its deprecated name), not both.")
+            warnings.warn(
+                "boundary_distance_statistics(n_points=...) is deprecated; use n_samples=...",
+                DeprecationWarning, stacklevel=2)
+            n_samples = n_points
+        if n_samples is None:
+            raise TypeError("boundary_distance_statistics needs n_samples, the number of points "
+                            "(or points=... to measure at given points).")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+            raise TypeError(f"n_samples must be an integer; got {n_samples!r}.")
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be >= 1; got {n_samples}.")
+        rng = np.random.default_rng(random_state)
+        X = domain.to_input(domain.sample(int(n_samples), random_state=rng))
     d = distance_to_boundary(net, X)
     d.setflags(write=False)
     X.setflags(write=False)

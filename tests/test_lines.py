@@ -210,11 +210,11 @@ def test_line_statistics_box():
     lo, hi = st_.regions_ci
     ref = stats.t.interval(0.95, 39, loc=st_.counts.mean(), scale=stats.sem(st_.counts))
     assert (lo, hi) == pytest.approx(ref)
-    assert st_.regions_per_neuron == pytest.approx(np.mean((st_.counts - 1) / 16))
+    assert st_.breakpoints_per_neuron == pytest.approx(np.mean((st_.counts - 1) / 16))
     assert st_.breakpoints_per_unit_length == pytest.approx(np.mean((st_.counts - 1) / 2.0))
-    lo, hi = st_.regions_per_neuron_ci
-    assert lo <= st_.regions_per_neuron <= hi
-    assert set(st_.summary()) >= {"mean_regions", "regions_per_neuron_ci"}
+    lo, hi = st_.breakpoints_per_neuron_ci
+    assert lo <= st_.breakpoints_per_neuron <= hi
+    assert set(st_.summary()) >= {"mean_regions", "breakpoints_per_neuron_ci"}
     # Reproducible
     again = line_statistics(net, Box([0, 0], [1, 1]), 40, length=2.0, random_state=3)
     assert np.array_equal(again.counts, st_.counts)
