@@ -304,12 +304,15 @@ class Slice(Domain):
         The ``k`` spanning directions (rows), linearly independent.
     lo, hi : array_like, shape (k,)
         The parameter box; default ``[0, 1]^k``.
+    disc : bool, default False
+        Restrict the parameters to the ball inscribed in the box (a disc for
+        ``k = 2``); the box must then be a cube.
 
-    Use :meth:`segment`, :meth:`plane` or :meth:`through_points` to build the
-    common cases.
+    Use :meth:`segment`, :meth:`plane`, :meth:`through_points` or
+    :meth:`around` to build the common cases.
     """
 
-    def __init__(self, origin, directions, lo=None, hi=None):
+    def __init__(self, origin, directions, lo=None, hi=None, *, disc=False):
         origin = _vector(origin, "origin")
         D = np.array(directions, dtype=np.float64)
         if D.ndim == 1:
@@ -334,6 +337,78 @@ class Slice(Domain):
         self.directions.setflags(write=False)
         self.dim = k
         self.input_map = (D.T.copy(), origin)
+        self.disc = bool(disc)
+        if self.disc:
+            side = self.box.hi - self.box.lo
+            if not np.allclose(side, side[0], rtol=1e-12, atol=0.0):
+                raise ValueError(
+                    f"disc=True needs a cubical parameter box (equal sides); got sides {side}."
+                )
+            c = 0.5 * (self.box.lo + self.box.hi)
+            c.setflags(write=False)
+            self.ball = (c, 0.5 * float(side[0]))
+
+    @classmethod
+    def around(cls, point, radius, *, shape="square", directions=None, random_state=None):
+        """A 2-D slice through ``point``: a square or disc of half-width ``radius``.
+
+        The plane is spanned by two orthonormal directions, random (uniform
+        over planes) or given, so parameters ``u`` are input-space lengths:
+        the slice is ``point + u1 e1 + u2 e2`` for ``u`` in ``[-radius,
+        radius]^2`` (``shape="square"``) or ``|u| < radius`` (``"disc"``),
+        with ``point`` at ``u = (0, 0)``. It is the cheap neighbourhood of a
+        point in high dimension, where a full ball would be costly.
+
+        Parameters
+        ----------
+        point : array_like, shape (n0,)
+            With ``n0 >= 2``.
+        radius : float
+        shape : {"square", "disc"}, default "square"
+        directions : array_like, shape (2, n0), optional
+            Two linearly independent directions spanning the plane (they are
+            orthonormalised; the first keeps its direction). Default: a
+            random plane drawn with ``random_state``.
+        random_state : int, numpy Generator or None
+
+        Returns
+        -------
+        Slice
+
+        Examples
+        --------
+        >>> s = Slice.around([1.0, 2.0, 3.0], 0.5, shape="disc", random_state=0)
+        >>> s.dim, s.disc, s.to_input([[0.0, 0.0]]).tolist()
+        (2, True, [[1.0, 2.0, 3.0]])
+        >>> bool(abs(float(np.linalg.norm(s.to_input([[0.5, 0.0]]) - [1, 2, 3])) - 0.5) < 1e-12)
+        True
+        """
+        p = _vector(point, "point")
+        if p.size < 2:
+            raise ValueError("a 2-D slice needs an input of dimension >= 2; use a Box or a "
+                             "Slice.segment in 1-D.")
+        if shape not in ("square", "disc"):
+            raise ValueError(f"shape must be 'square' or 'disc'; got {shape!r}.")
+        try:
+            r = float(radius)
+        except (TypeError, ValueError):
+            raise ValueError(f"radius must be a number; got {radius!r}.") from None
+        if not (np.isfinite(r) and r > 0):
+            raise ValueError(f"radius must be positive and finite; got {radius!r}.")
+        if directions is None:
+            D = np.random.default_rng(random_state).normal(size=(2, p.size))
+        else:
+            D = np.array(directions, dtype=np.float64)
+            if D.shape != (2, p.size) or not np.all(np.isfinite(D)):
+                raise ValueError(
+                    f"directions must be two finite vectors, shape (2, {p.size}); got "
+                    f"{np.shape(directions)}."
+                )
+        Q, R = np.linalg.qr(D.T)
+        if abs(R[1, 1]) <= 1e-12 * abs(R[0, 0]) or R[0, 0] == 0:
+            raise ValueError("the two directions are linearly dependent; they span no plane.")
+        Q = Q * np.sign(np.diag(R))  # keep the first direction's orientation
+        return cls(p, Q.T, [-r, -r], [r, r], disc=shape == "disc")
 
     @classmethod
     def segment(cls, a, b):
@@ -372,23 +447,31 @@ class Slice(Domain):
         return self.box.scale
 
     def volume(self):
-        """Volume of the parameter box (in ``u`` coordinates)."""
+        """Volume of the parameter box or disc (in ``u`` coordinates)."""
+        if self.disc:
+            return Ball(*self.ball).volume()
         return self.box.volume()
 
     def sample(self, n, random_state=None):
+        if self.disc:
+            return Ball(*self.ball).sample(n, random_state)
         return self.box.sample(n, random_state)
 
     def to_dict(self):
-        return {
+        d = {
             "type": "Slice",
             "origin": self.origin.tolist(),
             "directions": self.directions.tolist(),
             "lo": self.box.lo.tolist(),
             "hi": self.box.hi.tolist(),
         }
+        if self.disc:
+            d["disc"] = True
+        return d
 
     def __repr__(self):
-        return f"Slice(dim={self.dim}, input_dim={self.origin.size})"
+        disc = ", disc" if self.disc else ""
+        return f"Slice(dim={self.dim}, input_dim={self.origin.size}{disc})"
 
 
 def as_domain(domain, net=None):
@@ -419,5 +502,5 @@ def domain_from_dict(d):
     if kind == "WholeSpace":
         return WholeSpace(d["dim"])
     if kind == "Slice":
-        return Slice(d["origin"], d["directions"], d["lo"], d["hi"])
+        return Slice(d["origin"], d["directions"], d["lo"], d["hi"], disc=d.get("disc", False))
     raise ValueError(f"unknown domain type {kind!r}.")
