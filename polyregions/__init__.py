@@ -8,7 +8,8 @@ model) -> :mod:`~polyregions.domain` (where to look) -> :mod:`~polyregions.lp`
 :mod:`~polyregions.export` and :mod:`~polyregions.plotting` on top -> estimators
 (:mod:`~polyregions.sampling`, :mod:`~polyregions.richness`,
 :mod:`~polyregions.lines`, :mod:`~polyregions.distance`,
-:mod:`~polyregions.density`, :mod:`~polyregions.compare`) and bounds
+:mod:`~polyregions.density`, :mod:`~polyregions.batch`,
+:mod:`~polyregions.compare`) and bounds
 (:mod:`~polyregions.bounds`, :mod:`~polyregions.local_bounds`,
 :mod:`~polyregions.constructions`, :mod:`~polyregions.testing`) ->
 :mod:`~polyregions.cli`.
@@ -21,7 +22,8 @@ from .tolerances import Tolerances
 from .results import InexactCountError, IncompleteEnumerationError, Region, RegionSet
 from .enumeration import count_regions, enumerate_regions
 from .sampling import PatternSample, sample_patterns
-from .lines import count_regions_on_segment, line_statistics, segment_breakpoints
+from .lines import (count_regions_on_segment, count_regions_on_segments, line_statistics,
+                    segment_breakpoints, segment_statistics)
 from .distance import boundary_distance_statistics, distance_to_boundary
 from .bounds import bounds_for
 from .local_bounds import LocalBound, local_bound
@@ -30,6 +32,7 @@ from .linear import LinearRegions, linear_regions
 from .export import equal_results, from_json, to_json
 from .compare import EstimatorComparison, compare_estimators
 from .density import compare_data_vs_random, local_region_counts
+from .batch import BatchCounts, count_regions_batch, neighbourhoods
 
 __all__ = [
     "ReLUNetwork",
@@ -51,6 +54,8 @@ __all__ = [
     "PatternSample",
     "sample_patterns",
     "count_regions_on_segment",
+    "count_regions_on_segments",
+    "segment_statistics",
     "line_statistics",
     "segment_breakpoints",
     "boundary_distance_statistics",
@@ -70,4 +75,7 @@ __all__ = [
     "compare_estimators",
     "compare_data_vs_random",
     "local_region_counts",
+    "BatchCounts",
+    "count_regions_batch",
+    "neighbourhoods",
 ]

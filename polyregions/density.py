@@ -185,13 +185,18 @@ class LocalRegionCounts:
         Points per neighbourhood for the sampling method.
     seconds : ndarray of float64, shape (n,)
         Wall time spent on each point.
+    upper_bounds : ndarray of int64 or None
+        Local upper bound (:func:`~polyregions.local_bound`) per
+        neighbourhood, when asked for with ``bound=``.
+    bound : str or None
+        The local bound's method, ``"ibp"`` or ``"lp"``.
 
     Examples
     --------
     >>> r = LocalRegionCounts(np.zeros((2, 1)), np.array([3, 5]), np.array([False, False]),
-    ...                       0.1, "l2", "exact", None, np.zeros(2))
-    >>> r.mean, r.is_lower_bound
-    (4.0, False)
+    ...                       0.1, "l2", "exact", None, np.zeros(2), np.array([6, 5]), "lp")
+    >>> r.mean, r.is_lower_bound, r.bound_ratios.tolist(), r.mean_bound_ratio
+    (4.0, False, [2.0, 1.0], 1.5)
     """
 
     centers: np.ndarray
@@ -202,10 +207,29 @@ class LocalRegionCounts:
     method: str
     n_samples: int | None
     seconds: np.ndarray
+    upper_bounds: np.ndarray | None = None
+    bound: str | None = None
 
     @property
     def n_points(self) -> int:
         return int(self.counts.size)
+
+    @property
+    def bound_ratios(self):
+        """``upper_bound / count`` per point: how loose the local bound is (>= 1).
+
+        ``None`` without bounds. Where the count is only a lower bound the
+        ratio over-states the looseness.
+        """
+        if self.upper_bounds is None:
+            return None
+        return self.upper_bounds.astype(np.float64) / self.counts
+
+    @property
+    def mean_bound_ratio(self):
+        """Mean of :attr:`bound_ratios` (``nan`` without bounds)."""
+        r = self.bound_ratios
+        return math.nan if r is None else float(np.mean(r))
 
     @property
     def is_lower_bound(self) -> bool:
@@ -240,6 +264,10 @@ class LocalRegionCounts:
             "min": int(self.counts.min()),
             "max": int(self.counts.max()),
             "seconds": float(np.sum(self.seconds)),
+            "bound": self.bound,
+            "mean_upper_bound": (math.nan if self.upper_bounds is None
+                                 else float(np.mean(self.upper_bounds))),
+            "mean_bound_ratio": self.mean_bound_ratio,
         }
 
     def __repr__(self):
@@ -287,6 +315,11 @@ class DataVsRandom:
         """``data.mean / random.mean``."""
         return self.data.mean / self.random.mean
 
+    @property
+    def bound_ratio(self):
+        """``(data, random)`` mean ratios of local upper bound to count (``nan`` without bounds)."""
+        return (self.data.mean_bound_ratio, self.random.mean_bound_ratio)
+
     def mann_whitney(self, alternative="two-sided"):
         """Mann–Whitney U test of data counts against random counts.
 
@@ -317,6 +350,7 @@ class DataVsRandom:
             "random": self.random.summary(),
             "mean_difference": self.mean_difference,
             "ratio": self.ratio,
+            "bound_ratio": self.bound_ratio,
             "mann_whitney_u": u,
             "p_value": p,
         }
@@ -343,7 +377,8 @@ def _count_one(net, dom, method, n_samples, rng, max_regions, time_limit):
 
 
 def local_region_counts(net, points, radius, *, method="exact", n_samples=None, norm="l2",
-                        random_state=None, max_regions=None, time_limit=None):
+                        random_state=None, max_regions=None, time_limit=None, bound=None,
+                        n_jobs=1, progress=False):
     """Number of activation regions meeting a small ball or box around each point.
 
     Parameters
@@ -366,6 +401,15 @@ def local_region_counts(net, points, radius, *, method="exact", n_samples=None, 
     max_regions, time_limit : optional
         Per-point budgets of the exact engine; a stopped run gives a count
         flagged as a lower bound.
+    bound : {None, "ibp", "lp"}, default None
+        Also compute the local upper bound of each neighbourhood
+        (:func:`~polyregions.local_bound`; ``"lp"`` is the tighter one), to
+        set beside the count (:attr:`LocalRegionCounts.bound_ratios`).
+    n_jobs : int, default 1
+        Worker processes for the exact method
+        (:func:`~polyregions.batch.count_regions_batch`).
+    progress : bool, default False
+        Progress bar over the points (exact method).
 
     Returns
     -------
@@ -395,23 +439,48 @@ def local_region_counts(net, points, radius, *, method="exact", n_samples=None, 
     n_samples, max_regions, time_limit = _check_method_options(
         method, n_samples, max_regions, time_limit
     )
+    if bound not in (None, "ibp", "lp"):
+        raise ValueError(f"bound must be None, 'ibp' or 'lp'; got {bound!r}.")
     rng = np.random.default_rng(random_state)
-    counts = np.zeros(len(X), dtype=np.int64)
-    lower = np.zeros(len(X), dtype=bool)
-    seconds = np.zeros(len(X))
-    for i, c in enumerate(X):
-        t0 = time.perf_counter()
-        counts[i], lower[i] = _count_one(net, neighbourhood(c, radius, norm), method, n_samples,
-                                         rng, max_regions, time_limit)
-        seconds[i] = time.perf_counter() - t0
+    doms = [neighbourhood(c, radius, norm) for c in X]
+    uppers = None
+    if method == "exact":
+        from .batch import count_regions_batch
+
+        res = count_regions_batch(net, doms, max_regions=max_regions, time_limit=time_limit,
+                                  n_jobs=n_jobs, progress=progress, random_state=rng)
+        failed = [k for k, s in enumerate(res.statuses) if s == "failed"]
+        if failed:
+            raise RuntimeError(f"the engine failed around point {failed[0]}: "
+                               f"{res.details[failed[0]]}")
+        counts = np.array(res.counts, dtype=np.int64)
+        lower = res.lower_bound.copy()
+        seconds = np.array(res.seconds)
+    else:
+        counts = np.zeros(len(X), dtype=np.int64)
+        lower = np.zeros(len(X), dtype=bool)
+        seconds = np.zeros(len(X))
+        for i, dom in enumerate(doms):
+            t0 = time.perf_counter()
+            counts[i], lower[i] = _count_one(net, dom, method, n_samples, rng, max_regions,
+                                             time_limit)
+            seconds[i] = time.perf_counter() - t0
+    if bound is not None:
+        from .local_bounds import local_bound
+
+        uppers = np.array([local_bound(net, d, method=bound).value for d in doms], dtype=object)
+        if all(u < 2**62 for u in uppers):
+            uppers = uppers.astype(np.int64)
+        uppers.setflags(write=False)
     for arr in (counts, lower, seconds):
         arr.setflags(write=False)
-    return LocalRegionCounts(X, counts, lower, radius, norm, method, n_samples, seconds)
+    return LocalRegionCounts(X, counts, lower, radius, norm, method, n_samples, seconds, uppers,
+                             bound)
 
 
 def compare_data_vs_random(net, data_points, domain, radius, *, n_random=None, method="exact",
                            n_samples=None, norm="l2", random_state=None, max_regions=None,
-                           time_limit=None):
+                           time_limit=None, bound=None, n_jobs=1, progress=False):
     """Local region counts around data points against uniform random points of ``domain``.
 
     Zhu, Lin & Tang's experiment: with the same radius, do neighbourhoods of
@@ -428,8 +497,10 @@ def compare_data_vs_random(net, data_points, domain, radius, *, n_random=None, m
     radius : float
     n_random : int, optional
         Number of random centres; default ``len(data_points)``.
-    method, n_samples, norm, random_state, max_regions, time_limit
-        As in :func:`local_region_counts`, used for both groups.
+    method, n_samples, norm, random_state, max_regions, time_limit, bound, n_jobs, progress
+        As in :func:`local_region_counts`, used for both groups. With
+        ``bound="lp"`` (or ``"ibp"``) :attr:`DataVsRandom.bound_ratio` sets
+        the local upper bound beside the count.
 
     Returns
     -------
@@ -457,7 +528,8 @@ def compare_data_vs_random(net, data_points, domain, radius, *, n_random=None, m
     rng = np.random.default_rng(random_state)
     R = domain.to_input(domain.sample(n_random, random_state=rng))
     kw = dict(method=method, n_samples=n_samples, norm=norm, random_state=rng,
-              max_regions=max_regions, time_limit=time_limit)
+              max_regions=max_regions, time_limit=time_limit, bound=bound, n_jobs=n_jobs,
+              progress=progress)
     data = local_region_counts(net, X, radius, **kw)
     rand = local_region_counts(net, R, radius, **kw)
     return DataVsRandom(data, rand, domain)
