@@ -16,7 +16,8 @@ model) -> :mod:`~polyregions.domain` (where to look) -> :mod:`~polyregions.lp`
 """
 
 from ._version import __version__
-from .network import ReLUNetwork, UnsupportedLayerError, load_network, random_network
+from .network import ReLUNetwork, UnsupportedLayerError, random_network
+from .loading import load_network
 from .domain import Ball, Box, Polytope, Slice, WholeSpace
 from .tolerances import Tolerances
 from .results import InexactCountError, IncompleteEnumerationError, Region, RegionSet

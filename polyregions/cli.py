@@ -52,17 +52,23 @@ def domain_from_args(args, dim):
     return WholeSpace(dim)
 
 
-def _load(path):
-    from .network import load_network
+def _load(args):
+    from .loading import load_network
 
+    path = args.model
     try:
-        return load_network(path)
+        return load_network(path, trust=args.trust_pickle)
     except (OSError, ValueError, TypeError, ImportError) as exc:
         raise SystemExit(f"error: cannot load {path}: {exc}")
 
 
 def _add_domain_args(p):
-    p.add_argument("model", help=".npz of weights (W0, b0, W1, b1, ...) or a saved torch module")
+    p.add_argument("model", help=".npz of weights (W0, b0, W1, b1, ...), a network .json, or a "
+                                 "torch file (state dict or tensors; a whole module needs "
+                                 "--trust-pickle)")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="allow unpickling a torch file (a whole saved nn.Module); unpickling runs "
+                        "code stored in the file, so use it only for files you trust")
     p.add_argument("--box", nargs=2, metavar=("LO", "HI"),
                    help="box domain; LO/HI a number (all coordinates) or a comma list")
     p.add_argument("--ball", nargs=2, metavar=("CENTER", "RADIUS"),
@@ -72,7 +78,7 @@ def _add_domain_args(p):
 def cmd_count(args):
     from .enumeration import enumerate_regions
 
-    net = _load(args.model)
+    net = _load(args)
     domain = domain_from_args(args, net.input_dim)
     rs = enumerate_regions(
         net, domain, max_regions=args.max_regions, time_limit=args.time_limit,
@@ -123,7 +129,7 @@ def cmd_plot(args):
     from .enumeration import enumerate_regions
     from .plotting import plot_regions
 
-    net = _load(args.model)
+    net = _load(args)
     points = None
     if args.slice:
         try:
@@ -237,7 +243,7 @@ def cmd_estimate(args):
     """``polyregions estimate``: print the comparison table; return the exit status."""
     from .compare import compare_estimators
 
-    net = _load(args.model)
+    net = _load(args)
     domain = domain_from_args(args, net.input_dim)
     if not args.exact and (args.max_regions is not None or args.time_limit is not None):
         raise SystemExit("error: --max-regions/--time-limit limit the exact engine; add --exact")

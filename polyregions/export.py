@@ -166,12 +166,7 @@ def to_json(rs, path=None, include_halfspaces=False, *, indent=None):
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "software": software_versions(),
-        "network": {
-            "weights": [W.tolist() for W in net.weights],
-            "biases": [b.tolist() for b in net.biases],
-            "negative_slopes": list(net.negative_slopes),
-            "sha256": net.fingerprint(),
-        },
+        "network": net.to_dict(),
         "domain": rs.domain.to_dict(),
         "tolerances": rs.tolerances.to_dict(),
         "n_regions": rs.n_regions,
@@ -251,13 +246,11 @@ def from_json(text_or_path, network=None):
         )
     stored = doc["network"]
     if network is None:
-        network = ReLUNetwork.from_weights(stored["weights"], stored["biases"],
-                                           negative_slope=stored["negative_slopes"])
-        if network.fingerprint() != stored["sha256"]:
-            raise ValueError(
-                "the stored weights do not match their sha256 fingerprint: the file was edited "
-                "or corrupted. Re-run the enumeration, or pass the original network=."
-            )
+        try:
+            network = ReLUNetwork.from_dict(stored)
+        except ValueError as exc:
+            raise ValueError(f"{exc} Re-run the enumeration, or pass the original network=.") \
+                from None
     elif network.fingerprint() != stored["sha256"]:
         raise ValueError(
             "network= is not the network this result was computed for (sha256 "

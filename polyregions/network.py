@@ -24,20 +24,36 @@ Example
 from __future__ import annotations
 
 import hashlib
+import numbers
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ._errors import UnsupportedLayerError
 
-__all__ = ["ReLUNetwork", "UnsupportedLayerError", "as_network", "load_network", "random_network"]
+__all__ = ["ReLUNetwork", "UnsupportedLayerError", "as_network", "random_network"]
+
+
+_KINDS = {"c": "complex", "U": "string", "S": "bytes", "O": "non-numeric", "V": "structured",
+          "M": "datetime", "m": "timedelta"}
 
 
 def _as_readonly(a, name):
     try:
-        arr = np.array(a, dtype=np.float64, copy=True)
+        arr = np.asarray(a)
+        if arr.dtype.kind == "O":
+            # e.g. Fractions or Decimals; anything else (None, str, complex) is refused below.
+            if all(isinstance(v, numbers.Real) for v in arr.ravel()):
+                arr = arr.astype(np.float64)
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{name} holds {_KINDS.get(arr.dtype.kind, str(arr.dtype))} values (dtype "
+                f"{arr.dtype}); weights and biases must be real numbers."
+            )
+        arr = np.array(arr, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
+        if str(exc).startswith(name):
+            raise
         raise ValueError(f"{name} could not be converted to a float64 array: {exc}") from None
     if not np.all(np.isfinite(arr)):
         bad = "NaN" if np.isnan(arr).any() else "infinite"
@@ -122,10 +138,14 @@ class ReLUNetwork:
             Ws.append(W)
             bs.append(b)
         L = len(Ws) - 1
-        if np.ndim(negative_slope) == 0:
-            slopes = (float(negative_slope),) * L
+        slope_arr = _as_readonly(negative_slope, "negative_slope")
+        if slope_arr.ndim == 0:
+            slopes = (float(slope_arr),) * L
         else:
-            slopes = tuple(float(s) for s in negative_slope)
+            if slope_arr.ndim != 1:
+                raise ValueError(f"negative_slope must be a number or one per hidden layer; got "
+                                 f"shape {slope_arr.shape}.")
+            slopes = tuple(float(s) for s in slope_arr)
             if len(slopes) != L:
                 raise ValueError(f"got {len(slopes)} negative slopes for {L} hidden layers.")
         for s in slopes:
@@ -332,6 +352,63 @@ class ReLUNetwork:
         return self.weights[-1] @ M, self.weights[-1] @ m + self.biases[-1]
 
     # ------------------------------------------------------------------- io
+    def to_dict(self) -> dict:
+        """The network as plain JSON-ready lists, with its :meth:`fingerprint`.
+
+        The one serialised form of a network (the region-set export embeds
+        it); :meth:`from_dict` reads it back bit for bit, since Python
+        writes floats by their shortest round-tripping ``repr``.
+
+        >>> net = ReLUNetwork.from_weights([[[1.0, 2.0]], [[3.0]]], [[0.5], [0.0]])
+        >>> d = net.to_dict()
+        >>> d["weights"], d["negative_slopes"]
+        ([[[1.0, 2.0]], [[3.0]]], [0.0])
+        >>> ReLUNetwork.from_dict(d).fingerprint() == net.fingerprint()
+        True
+        """
+        return {
+            "weights": [W.tolist() for W in self.weights],
+            "biases": [b.tolist() for b in self.biases],
+            "negative_slopes": list(self.negative_slopes),
+            "sha256": self.fingerprint(),
+        }
+
+    @classmethod
+    def from_dict(cls, d):
+        """Rebuild a network written by :meth:`to_dict`.
+
+        ``negative_slopes`` may be absent (ReLU); ``sha256``, when present,
+        must match the rebuilt network's fingerprint.
+
+        Raises
+        ------
+        ValueError
+            Naming a missing or malformed field, or a fingerprint mismatch
+            (the weights were edited or corrupted).
+        """
+        if not isinstance(d, dict):
+            raise ValueError(f"a network must be a dict with 'weights' and 'biases'; got "
+                             f"{type(d).__name__}.")
+        unknown = sorted(set(d) - {"weights", "biases", "negative_slopes", "sha256"})
+        if unknown:
+            raise ValueError(f"network has unexpected fields {unknown}.")
+        for name in ("weights", "biases"):
+            if not isinstance(d.get(name), list):
+                raise ValueError(f"network field {name!r} must be a list of layers; got "
+                                 f"{type(d.get(name)).__name__}.")
+        slopes = d.get("negative_slopes", 0.0)
+        if not isinstance(slopes, (list, int, float)) or isinstance(slopes, bool):
+            raise ValueError(f"network field 'negative_slopes' must be a list of numbers; got "
+                             f"{slopes!r}.")
+        net = cls.from_weights(d["weights"], d["biases"], negative_slope=slopes)
+        stored = d.get("sha256")
+        if stored is not None and net.fingerprint() != stored:
+            raise ValueError(
+                "the stored weights do not match their sha256 fingerprint: the network was "
+                "edited or corrupted."
+            )
+        return net
+
     def save_npz(self, path):
         """Write the network to ``path`` as ``.npz`` (``W0, b0, W1, b1, ...``)."""
         arrays = {}
@@ -350,50 +427,6 @@ def as_network(net):
             "ReLUNetwork.from_weights(weights, biases) or ReLUNetwork.from_torch(module)."
         )
     return net
-
-
-def load_network(path):
-    """Load a network from an ``.npz`` of weights or a saved torch module.
-
-    ``.npz`` files hold ``W0, b0, W1, b1, ...`` (as written by
-    :meth:`ReLUNetwork.save_npz`), optionally ``negative_slopes``. Any other
-    suffix is read with ``torch.load`` (a pickled ``nn.Sequential``; only load
-    files you trust) and converted with :meth:`ReLUNetwork.from_torch`.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no model file at {path}")
-    if path.suffix == ".npz":
-        with np.load(path) as data:
-            keys = set(data.files)
-            L = 0
-            while f"W{L}" in keys:
-                L += 1
-            if L == 0:
-                raise ValueError(
-                    f"{path} holds {sorted(keys)}; expected arrays named W0, b0, W1, b1, ..."
-                )
-            missing = [f"b{l}" for l in range(L) if f"b{l}" not in keys]
-            if missing:
-                raise ValueError(f"{path} lacks bias arrays {missing}.")
-            Ws = [data[f"W{l}"] for l in range(L)]
-            bs = [data[f"b{l}"] for l in range(L)]
-            slopes = data["negative_slopes"] if "negative_slopes" in keys else 0.0
-        return ReLUNetwork.from_weights(Ws, bs, negative_slope=slopes)
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise ImportError(
-            f"{path} is not an .npz file, so it is read as a torch model, which needs torch: "
-            "pip install 'polyregions[torch]' (or save the weights with ReLUNetwork.save_npz)."
-        ) from None
-    module = torch.load(path, map_location="cpu", weights_only=False)
-    if isinstance(module, dict):
-        raise ValueError(
-            f"{path} holds a state_dict, which has no architecture; save the whole module "
-            "(torch.save(model, path)) or an .npz of weights."
-        )
-    return ReLUNetwork.from_torch(module)
 
 
 def random_network(input_dim, widths, output_dim=1, *, bias_std=0.01, negative_slope=0.0,
