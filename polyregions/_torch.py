@@ -1,4 +1,4 @@
-"""Conversion of torch ``nn.Sequential`` modules to plain float64 arrays.
+"""Conversion between torch modules and plain float64 arrays.
 
 Kept apart from :mod:`polyregions.network` so that torch stays an optional
 dependency: this module is imported only by ``ReLUNetwork.from_torch``.
@@ -31,23 +31,147 @@ def _flatten_modules(module, nn, prefix=""):
         yield prefix.rstrip(".") or type(module).__name__, module
 
 
-def network_arrays_from_torch(module):
-    """Return ``(weights, biases, negative_slopes)`` of a torch module.
+def _functional_layer(node, torch):
+    """The ``nn`` module equivalent to a traced function/method call, or ``None``."""
+    nn, F = torch.nn, torch.nn.functional
+    kw = dict(node.kwargs)
+    extra = list(node.args[1:])
+    if node.op == "call_function":
+        fn = node.target
+        if fn in (torch.relu, F.relu):
+            return nn.ReLU()
+        if fn is F.leaky_relu:
+            slope = extra[0] if extra else kw.get("negative_slope", 0.01)
+            return nn.LeakyReLU(float(slope))
+        if fn is torch.flatten:
+            start = extra[0] if extra else kw.get("start_dim", 0)
+            return nn.Flatten(start_dim=start, end_dim=kw.get("end_dim", -1))
+        if fn in (torch.sigmoid, F.sigmoid):
+            return nn.Sigmoid()
+        if fn in (torch.softmax, F.softmax):
+            return nn.Softmax(dim=extra[0] if extra else kw.get("dim"))
+        if fn in (torch.log_softmax, F.log_softmax):
+            return nn.LogSoftmax(dim=extra[0] if extra else kw.get("dim"))
+        return None
+    name = node.target  # call_method on a tensor
+    if name == "relu":
+        return nn.ReLU()
+    if name == "sigmoid":
+        return nn.Sigmoid()
+    if name in ("softmax", "log_softmax"):
+        dim = extra[0] if extra else kw.get("dim")
+        return nn.Softmax(dim=dim) if name == "softmax" else nn.LogSoftmax(dim=dim)
+    if name == "flatten":
+        return nn.Flatten(start_dim=extra[0] if extra else kw.get("start_dim", 0))
+    return None
 
-    Affine layers (Linear, eval BatchNorm1d, Identity, Dropout, Flatten) are
-    composed into one map until an activation closes a hidden layer.
+
+def trace_layers(module):
+    """The layers of a plain feed-forward module as ``[(name, nn.Module), ...]`` in order.
+
+    ``nn.Sequential`` (nested or not) is read directly. Any other module is
+    traced with ``torch.fx`` and must be a single chain: every operation takes
+    the previous one's output as its only tensor input. Functional calls
+    (``torch.relu``, ``F.relu``, ``F.leaky_relu``, ``torch.flatten``,
+    ``torch.sigmoid``, ``F.softmax``, ...) are returned as their ``nn``
+    modules. This is the one place that decides what "a plain MLP" is;
+    branching graphs (residual blocks, concatenations) are refused here.
     """
     torch = _import_torch()
     nn = torch.nn
     if not isinstance(module, nn.Module):
         raise TypeError(f"expected a torch.nn.Module; got {type(module).__name__}.")
-    if not isinstance(module, (nn.Sequential, nn.Linear)):
+    if isinstance(module, (nn.Sequential, nn.Linear)):
+        return list(_flatten_modules(module, nn))
+    import torch.fx
+
+    try:
+        graph = torch.fx.symbolic_trace(module).graph
+    except Exception as exc:
         raise UnsupportedLayerError(
-            f"only nn.Sequential (or a single nn.Linear) can be converted; got "
-            f"{type(module).__name__}. A module with a custom forward (e.g. a residual block) "
-            "is not a plain feed-forward chain: rewrite it as nn.Sequential or pass its "
-            "weights to ReLUNetwork.from_weights."
-        )
+            f"{type(module).__name__} could not be traced with torch.fx ({type(exc).__name__}: "
+            f"{exc}); data-dependent control flow cannot be converted. Rewrite it as "
+            "nn.Sequential or pass its weights to ReLUNetwork.from_weights."
+        ) from None
+    layers, prev = [], None
+    for node in graph.nodes:
+        if node.op == "placeholder":
+            if prev is not None:
+                raise UnsupportedLayerError(
+                    f"{type(module).__name__}.forward takes several inputs; only a single-input "
+                    "feed-forward chain can be converted.")
+            prev = node
+            continue
+        if node.op == "get_attr":
+            raise UnsupportedLayerError(
+                f"{type(module).__name__}.forward uses the parameter {node.target!r} directly; "
+                "only calls of submodules and activation functions can be converted.")
+        inputs = list(node.all_input_nodes)
+        if node.op == "output":
+            if inputs != [prev]:
+                raise UnsupportedLayerError(
+                    f"{type(module).__name__}.forward does not return its last operation's "
+                    "output (a branching graph); it is not a plain chain.")
+            break
+        if inputs != [prev] or len(prev.users) != 1:
+            raise UnsupportedLayerError(
+                f"operation {node.name!r} of {type(module).__name__} does not simply follow the "
+                "previous one (a residual connection, a concatenation or a reused value); only "
+                "plain feed-forward chains can be converted.")
+        if node.op == "call_module":
+            sub = module.get_submodule(node.target)
+            layers.extend(_flatten_modules(sub, nn, f"{node.target}."))
+        else:
+            layer = _functional_layer(node, torch)
+            if layer is None:
+                raise UnsupportedLayerError(
+                    f"operation {node.name!r} ({node.op} {getattr(node.target, '__name__', node.target)!s}) "
+                    f"of {type(module).__name__} is not supported; use nn layers or torch.relu, "
+                    "F.relu, F.leaky_relu, torch.flatten.")
+            layers.append((node.name, layer))
+        prev = node
+    return layers
+
+
+#: Output activations that ``drop_output_activation=True`` removes: each is
+#: applied after the last affine layer, so it changes no activation region.
+def _output_activations(nn):
+    return (nn.Softmax, nn.Sigmoid, nn.LogSoftmax)
+
+
+def split_output_activation(layers, drop=False):
+    """``(layers, dropped)``: trailing Softmax/Sigmoid/LogSoftmax removed when ``drop``."""
+    torch = _import_torch()
+    nn = torch.nn
+    layers = list(layers)
+    dropped = []
+    while drop and layers and isinstance(layers[-1][1], _output_activations(nn) + (
+            nn.Identity, nn.Dropout)):
+        dropped.insert(0, layers.pop()[1])
+    if not any(isinstance(m, _output_activations(nn)) for m in dropped):
+        layers.extend((f"_{i}", m) for i, m in enumerate(dropped))
+        dropped = []
+    for name, layer in layers:
+        if isinstance(layer, _output_activations(nn)):
+            raise UnsupportedLayerError(
+                f"layer {name!r} ({type(layer).__name__}) is not piecewise linear. If it is the "
+                "network's output activation, from_torch(..., drop_output_activation=True) drops "
+                "it (it does not change the regions)."
+            )
+    return layers, dropped
+
+
+def network_arrays_from_torch(module, drop_output_activation=False, *, layers=None):
+    """Return ``(weights, biases, negative_slopes)`` of a torch module.
+
+    Affine layers (Linear, eval BatchNorm1d, Identity, Dropout, Flatten) are
+    composed into one map until an activation closes a hidden layer. The
+    module is read by :func:`trace_layers` (``layers`` skips that step).
+    """
+    torch = _import_torch()
+    nn = torch.nn
+    if layers is None:
+        layers, _ = split_output_activation(trace_layers(module), drop_output_activation)
     weights, biases, slopes = [], [], []
     cur = None  # current affine map (M, m) as numpy, or None for the identity
     in_dim = None
@@ -65,7 +189,7 @@ def network_arrays_from_torch(module):
                 )
             cur = (A @ M, A @ m + a)
 
-    for name, layer in _flatten_modules(module, nn):
+    for name, layer in layers:
         if isinstance(layer, nn.Linear):
             W = layer.weight.detach().cpu().double().numpy()
             b = (
@@ -132,8 +256,13 @@ def network_arrays_from_torch(module):
     return weights, biases, slopes
 
 
-def check_against_torch(net, module, random_state=0, n_points=64, rtol=1e-6, atol=1e-6):
-    """Raise ``ValueError`` if ``net`` and ``module`` disagree on random inputs."""
+def check_against_torch(net, module, random_state=0, n_points=64, rtol=1e-6, atol=1e-6,
+                        output_activation=()):
+    """Raise ``ValueError`` if ``net`` and ``module`` disagree on random inputs.
+
+    ``output_activation``: torch modules applied to ``net``'s output before
+    comparing (the activations ``drop_output_activation`` removed).
+    """
     torch = _import_torch()
     rng = np.random.default_rng(random_state)
     X = rng.normal(size=(n_points, net.input_dim))
@@ -147,6 +276,12 @@ def check_against_torch(net, module, random_state=0, n_points=64, rtol=1e-6, ato
     finally:
         module.train(was_training)
     Y = net.forward(X)
+    if output_activation:
+        with torch.no_grad():
+            T = torch.as_tensor(Y)
+            for layer in output_activation:
+                T = layer(T)
+        Y = T.numpy()
     Y_torch = Y_torch.reshape(Y.shape)
     scale = max(1.0, float(np.abs(Y_torch).max()))
     tol = rtol * scale if dtype == torch.float64 else 1e-4 * scale
@@ -157,3 +292,21 @@ def check_against_torch(net, module, random_state=0, n_points=64, rtol=1e-6, ato
             "inputs; the module probably does something the converter does not see (a custom "
             "forward or hooks). Use ReLUNetwork.from_weights with the weights instead."
         )
+
+
+def to_torch_module(net, dtype=None):
+    """An ``nn.Sequential`` of ``Linear`` and ``ReLU``/``LeakyReLU`` computing ``net``."""
+    torch = _import_torch()
+    nn = torch.nn
+    dtype = torch.float32 if dtype is None else dtype
+    layers = []
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        lin = nn.Linear(W.shape[1], W.shape[0], dtype=dtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor(np.array(W), dtype=dtype))
+            lin.bias.copy_(torch.tensor(np.array(b), dtype=dtype))
+        layers.append(lin)
+        if l < net.depth:
+            a = net.negative_slopes[l]
+            layers.append(nn.ReLU() if a == 0.0 else nn.LeakyReLU(a))
+    return nn.Sequential(*layers)

@@ -157,8 +157,13 @@ class ReLUNetwork:
         return cls(tuple(Ws), tuple(bs), slopes)
 
     @classmethod
-    def from_torch(cls, module, *, check=True, random_state=0):
-        """Convert a torch ``nn.Sequential`` (or a single ``nn.Linear``).
+    def from_torch(cls, module, *, check=True, random_state=0, drop_output_activation=False):
+        """Convert a torch ``nn.Sequential``, a single ``nn.Linear`` or a plain custom MLP.
+
+        A module with its own ``forward`` is traced with ``torch.fx`` and
+        accepted if it is one chain of supported layers and functional calls
+        (``torch.relu``, ``F.relu``, ``F.leaky_relu``, ``torch.flatten``);
+        residual connections and other branches are refused.
 
         Supported layers: ``Linear``, ``ReLU``, ``LeakyReLU``, ``Flatten``,
         ``Identity``, ``Dropout`` (treated as the identity, i.e. eval mode) and
@@ -175,6 +180,11 @@ class ReLUNetwork:
             module's on random inputs (in float64) and raise if they differ.
         random_state : int or numpy Generator, default 0
             Seed for the check's random inputs.
+        drop_output_activation : bool, default False
+            Drop a trailing ``Softmax``, ``LogSoftmax`` or ``Sigmoid`` (a
+            classifier's output activation). It acts after the last affine
+            layer, so the activation regions are unchanged; the converted
+            network returns the logits.
 
         Raises
         ------
@@ -183,13 +193,34 @@ class ReLUNetwork:
         ValueError
             If the converted network does not reproduce the module.
         """
-        from ._torch import network_arrays_from_torch, check_against_torch
+        from ._torch import (check_against_torch, network_arrays_from_torch,
+                             split_output_activation, trace_layers)
 
-        weights, biases, slopes = network_arrays_from_torch(module)
+        layers, dropped = split_output_activation(trace_layers(module), drop_output_activation)
+        weights, biases, slopes = network_arrays_from_torch(module, layers=layers)
         net = cls.from_weights(weights, biases, negative_slope=slopes)
         if check:
-            check_against_torch(net, module, random_state)
+            check_against_torch(net, module, random_state, output_activation=dropped)
         return net
+
+    def to_torch(self, dtype=None):
+        """This network as a torch ``nn.Sequential`` of ``Linear`` and ``ReLU`` (or ``LeakyReLU``).
+
+        Parameters
+        ----------
+        dtype : torch.dtype, optional
+            Default ``torch.float32`` (for training); ``torch.float64``
+            reproduces :meth:`forward` to rounding.
+
+        Returns
+        -------
+        torch.nn.Sequential
+            ``ReLUNetwork.from_torch(net.to_torch())`` gives back the same
+            weights (exactly in float64).
+        """
+        from ._torch import to_torch_module
+
+        return to_torch_module(self, dtype)
 
     # ------------------------------------------------------------ properties
     @property
