@@ -34,6 +34,7 @@ from .export import equal_results, from_json, to_json
 from .compare import EstimatorComparison, compare_estimators
 from .density import compare_data_vs_random, local_region_counts
 from .batch import BatchCounts, count_regions_batch, neighbourhoods
+from .decision import DecisionBoundary, decision_boundary
 
 __all__ = [
     "ReLUNetwork",
@@ -79,4 +80,6 @@ __all__ = [
     "BatchCounts",
     "count_regions_batch",
     "neighbourhoods",
+    "DecisionBoundary",
+    "decision_boundary",
 ]

@@ -153,7 +153,7 @@ def region_patches(ax):
 def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_graph=False,
                  points=None, cmap=None, path=None, clip=None, output_index=0, linear_rtol=1e-9,
                  boundary_color="0.1", boundary_width=None, colorbar=True, colorbar_label=None,
-                 random_state=0, dpi=200):
+                 random_state=0, dpi=200, decision_boundary=False, decision_color="crimson"):
     """Draw the regions of a 2-D run, each as its exact polygon.
 
     Parameters
@@ -205,6 +205,11 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
     random_state : int, default 0
         Seeds the qualitative colouring.
     dpi : int, default 200
+    decision_boundary : bool, default False
+        Overlay the classifier's decision boundary (``f = 0`` for one output,
+        where the arg-max class changes otherwise), exact piece by piece
+        (:func:`~polyregions.decision.decision_boundary`).
+    decision_color : colour, default "crimson"
 
     Returns
     -------
@@ -362,6 +367,17 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
                                capstyle="round", joinstyle="round", zorder=2)
         lines.set_gid("polyregions.boundaries")
         ax.add_collection(lines)
+
+    if decision_boundary and dom.bounded:
+        from .decision import decision_boundary as _decision
+
+        db = _decision(rs)
+        dl = LineCollection(db.segments, colors=decision_color, linewidths=1.6, zorder=3.5)
+        dl.set_gid("polyregions.decision")
+        ax.add_collection(dl)
+    elif decision_boundary:
+        raise ValueError("decision_boundary=True needs a bounded 2-D domain (a box, ball or "
+                         "slice); enumerate in one.")
 
     if show_graph and len(rs.edges):
         ip = rs.interior_points

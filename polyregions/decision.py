@@ -1,0 +1,244 @@
+"""Regions crossed by a classifier's decision boundary, and its pieces in 2-D.
+
+On an activation region the network is affine, so each class score is an
+affine function there. With scores ``s_0..s_{k-1}`` (the outputs of a
+multiclass net; ``(0, f)`` for a single-output binary net, whose boundary is
+``f = 0``), class ``c`` wins on the convex *cell*
+``{x in region : s_c(x) >= s_j(x) for all j}``. The decision boundary
+crosses a region iff at least two classes win on cells with non-empty
+interior there; the boundary inside the region is then the union of the
+segments (in 2-D) where two winning cells meet, on the lines ``s_c = s_d``.
+
+Each cell is decided by a Chebyshev-centre LP (HiGHS, the engine's kernel),
+so the decision is exact at the engine's resolution: a cell counts iff its
+inscribed radius exceeds ``Tolerances.radius`` times the domain's scale,
+the same rule the engine applies to regions.
+
+Example
+-------
+>>> import numpy as np
+>>> from polyregions import ReLUNetwork, Box, enumerate_regions
+>>> net = ReLUNetwork.from_weights([np.eye(2), [[1.0, -1.0]]], [np.zeros(2), [-0.5]])
+>>> db = decision_boundary(enumerate_regions(net, Box([-1, -1], [1, 1])))
+>>> db.n_crossed, db.n_regions, len(db.segments) > 0
+(2, 4, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lp import chebyshev_ball
+from .results import RegionSet, region_halfspaces
+
+__all__ = ["DecisionBoundary", "decision_boundary", "region_scores"]
+
+
+def region_scores(rs, i):
+    """Class scores ``S u + s`` on region ``i`` of ``rs`` (domain coordinates).
+
+    ``(0, f)`` for a single-output network (the boundary is ``f = 0``), the
+    outputs otherwise.
+    """
+    A, c = rs.network.affine_output(rs.patterns[i], rs.domain.input_map)
+    if rs.network.output_dim == 1:
+        return np.vstack([np.zeros_like(A), A]), np.concatenate([[0.0], c])
+    return A, c
+
+
+def _cell_rows(S, s, cls):
+    """Rows ``(s_j - s_c)(u) <= 0`` for every ``j != cls``."""
+    others = np.arange(len(s)) != cls
+    return S[others] - S[cls], s[cls] - s[others]
+
+
+def _clip(poly, a, beta):
+    """Sutherland-Hodgman: the convex polygon ``poly`` cut by ``a . x <= beta``."""
+    if len(poly) == 0:
+        return poly
+    out = []
+    vals = poly @ a - beta
+    n = len(poly)
+    for k in range(n):
+        p, q = poly[k], poly[(k + 1) % n]
+        vp, vq = vals[k], vals[(k + 1) % n]
+        if vp <= 0:
+            out.append(p)
+        if (vp < 0 < vq) or (vq < 0 < vp):
+            out.append(p + (vp / (vp - vq)) * (q - p))
+    return np.array(out).reshape(-1, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class DecisionBoundary:
+    """The regions a decision boundary crosses; built by :func:`decision_boundary`.
+
+    Attributes
+    ----------
+    regions : ndarray of intp
+        Indices (into the RegionSet) of the regions crossed.
+    winners : tuple of tuple of int
+        For every region, the classes that win on a full-dimensional cell of
+        it (for a single-output net, class 1 is ``f > 0``).
+    n_regions : int
+        Regions in the RegionSet.
+    segments : ndarray, shape (k, 2, 2) or None
+        In 2-D, the boundary as segments in domain coordinates (for ball
+        domains the region polygons are inscribed, as in plots).
+    segment_regions : ndarray of intp or None
+        The region of each segment.
+    segment_classes : ndarray of intp, shape (k, 2), or None
+        The two classes each segment separates.
+
+    Examples
+    --------
+    >>> db = DecisionBoundary(np.array([1]), ((0,), (0, 1)), 2, None, None, None)
+    >>> db.n_crossed, db.fraction_crossed
+    (1, 0.5)
+    """
+
+    regions: np.ndarray
+    winners: tuple
+    n_regions: int
+    segments: np.ndarray | None
+    segment_regions: np.ndarray | None
+    segment_classes: np.ndarray | None
+
+    @property
+    def n_crossed(self) -> int:
+        """Number of regions the boundary crosses."""
+        return int(self.regions.size)
+
+    @property
+    def fraction_crossed(self) -> float:
+        return self.n_crossed / self.n_regions if self.n_regions else float("nan")
+
+    @property
+    def length(self) -> float:
+        """Total length of the 2-D boundary pieces (``nan`` above 2-D)."""
+        if self.segments is None:
+            return float("nan")
+        return float(np.sum(np.linalg.norm(self.segments[:, 1] - self.segments[:, 0], axis=1)))
+
+    def __repr__(self):
+        return f"DecisionBoundary(n_crossed={self.n_crossed}, n_regions={self.n_regions})"
+
+
+def decision_boundary(rs, *, pieces=None):
+    """Regions of ``rs`` crossed by the decision boundary, and its 2-D pieces.
+
+    Parameters
+    ----------
+    rs : RegionSet
+        A complete run (a partial one gives the crossings among the regions
+        found, with a ``RuntimeWarning``).
+    pieces : bool, optional
+        Compute the boundary's segments; default: when the domain is 2-D and
+        bounded (a box, ball, polytope or 2-D slice).
+
+    Returns
+    -------
+    DecisionBoundary
+
+    Examples
+    --------
+    Three classes on a line split by two thresholds:
+
+    >>> import numpy as np
+    >>> from polyregions import ReLUNetwork, Box, enumerate_regions
+    >>> net = ReLUNetwork.from_weights([[[1.0], [-1.0]], [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]],
+    ...                                [[0.0, 0.0], [-0.5, -0.5, 0.0]])
+    >>> db = decision_boundary(enumerate_regions(net, Box([-2.0], [2.0])))
+    >>> db.n_crossed, db.winners
+    (2, ((1, 2), (0, 2)))
+    """
+    if not isinstance(rs, RegionSet):
+        raise TypeError(f"decision_boundary needs a RegionSet (from enumerate_regions); got "
+                        f"{type(rs).__name__}.")
+    if not rs.complete:
+        import warnings
+
+        warnings.warn(f"the run is incomplete ({rs.status_detail}); only the regions found are "
+                      "examined.", RuntimeWarning, stacklevel=2)
+    dom = rs.domain
+    if pieces is None:
+        pieces = dom.dim == 2 and dom.bounded
+    if pieces and dom.dim != 2:
+        raise ValueError(f"boundary pieces are drawn in 2-D; this run is {dom.dim}-D.")
+    if pieces and not dom.bounded:
+        raise ValueError("boundary pieces need a bounded 2-D domain (a box, ball or slice).")
+    tol = rs.tolerances
+    r_min = tol.radius * dom.scale
+    ball = dom.ball
+    cap = np.inf if dom.bounded else tol.radius_cap * dom.scale
+    winners, crossed = [], []
+    segs, seg_reg, seg_cls = [], [], []
+    for i in range(rs.n_regions):
+        A, b, _ = region_halfspaces(rs.network, dom, rs.patterns[i], tol.zero_row)
+        if ball is not None:
+            from .geometry import _ball_box_rows
+
+            Ab, bb = _ball_box_rows(ball, dom.dim)
+            A, b = np.vstack([A, Ab]), np.concatenate([b, bb])
+        S, s = region_scores(rs, i)
+        first = int(np.argmax(S @ rs.interior_points[i] + s))
+        won = []
+        for c in range(len(s)):
+            if c == first:
+                won.append(c)  # its cell holds the certified interior point
+                continue
+            Ac, bc = _cell_rows(S, s, c)
+            const = ~np.any(Ac != 0, axis=1)
+            if np.any(bc[const] <= 0):
+                continue  # a score never above a parallel one: no interior
+            Ac, bc = Ac[~const], bc[~const]
+            res = chebyshev_ball(np.vstack([A, Ac]), np.concatenate([b, bc]), radius_cap=cap,
+                                 ball=ball)
+            if res is not None and res[0] is not None and res[1] > r_min:
+                won.append(c)
+        winners.append(tuple(won))
+        if len(won) > 1:
+            crossed.append(i)
+            if pieces:
+                _pieces(rs, i, S, s, won, segs, seg_reg, seg_cls)
+    segments = seg_regions = seg_classes = None
+    if pieces:
+        segments = np.array(segs, dtype=np.float64).reshape(-1, 2, 2)
+        seg_regions = np.array(seg_reg, dtype=np.intp)
+        seg_classes = np.array(seg_cls, dtype=np.intp).reshape(-1, 2)
+    return DecisionBoundary(np.array(crossed, dtype=np.intp), tuple(winners), rs.n_regions,
+                            segments, seg_regions, seg_classes)
+
+
+def _pieces(rs, i, S, s, won, segs, seg_reg, seg_cls):
+    """Append the segments of region ``i`` where two winning cells meet."""
+    from .geometry import region_polygon
+
+    poly = region_polygon(rs, i)
+    scale = max(float(np.max(np.abs(poly))), 1.0)
+    for c in won:
+        cell = poly
+        Ac, bc = _cell_rows(S, s, c)
+        for a, beta in zip(Ac, bc):
+            cell = _clip(cell, a, beta)
+        if len(cell) < 2:
+            continue
+        for d in won:
+            if d <= c:
+                continue  # each shared edge once, from the lower class's cell
+            a = S[d] - S[c]
+            beta = s[c] - s[d]
+            resid = np.abs(cell @ a - beta)
+            on = resid <= 1e-9 * scale * max(float(np.linalg.norm(a)), 1e-300)
+            n = len(cell)
+            if n < 3:
+                continue  # a degenerate sliver of the cell, no edge of positive length
+            for k in range(n):
+                if on[k] and on[(k + 1) % n]:
+                    p, q = cell[k], cell[(k + 1) % n]
+                    if np.linalg.norm(q - p) > 1e-12 * scale:
+                        segs.append((p, q))
+                        seg_reg.append(i)
+                        seg_cls.append((c, d))
