@@ -23,9 +23,9 @@ import warnings
 
 import numpy as np
 
-from .geometry import _check_2d, _finite_vertices, _region_polygon
+from .geometry import arrangement_window, region_outline, require_2d
 
-__all__ = ["plot_regions", "region_patches", "COLOR_BY"]
+__all__ = ["plot_regions", "region_patches", "colormap", "COLOR_BY"]
 
 #: Accepted string values of ``color_by``.
 COLOR_BY = ("region", "linear", "output", "area")
@@ -43,26 +43,6 @@ def _import_matplotlib():
         ) from None
 
 
-def _default_clip(rs):
-    """A box around where a whole-space arrangement has structure (its finite vertices)."""
-    from .results import region_halfspaces
-
-    pts = []
-    for i in range(rs.n_regions):
-        A, b, _ = region_halfspaces(rs.network, rs.domain, rs.patterns[i],
-                                    rs.tolerances.zero_row)
-        if len(b):
-            pts.append(_finite_vertices(A, b, rs.interior_points[i], 1e-9))
-    pts = np.vstack(pts + [np.zeros((0, 2))])
-    if len(pts) < 2:
-        # No vertices (e.g. parallel lines): frame the interior points instead.
-        pts = np.vstack([pts, rs.interior_points])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    span = float(np.max(hi - lo))
-    pad = 0.25 * span if span > 0 else 1.0
-    return lo - pad, hi + pad
-
-
 def _distinct_colouring(n, edges, n_colors, rng):
     """Random colour indices such that regions sharing an edge differ (when possible)."""
     neighbours = [[] for _ in range(n)]
@@ -77,10 +57,17 @@ def _distinct_colouring(n, edges, n_colors, rng):
     return colour
 
 
+def colormap(cmap, default="viridis"):
+    """The matplotlib Colormap for ``cmap`` (a name, a Colormap, or ``None`` for ``default``)."""
+    import matplotlib
+
+    return cmap if hasattr(cmap, "N") else matplotlib.colormaps[cmap or default]
+
+
 def _palette(cmap, default):
     import matplotlib
 
-    cm = matplotlib.colormaps[cmap or default] if not hasattr(cmap, "N") else cmap
+    cm = colormap(cmap, default)
     if hasattr(cm, "colors") and cm.N <= 64:
         return np.asarray(matplotlib.colors.to_rgba_array(cm.colors))
     return cm(np.linspace(0.05, 0.95, 12))
@@ -106,7 +93,8 @@ def _boundary_segments(rs, pieces, hide, tol):
     """
     lookup = _neighbour_lookup(rs)
     segs = []
-    for i, (poly, A, b, owner) in pieces:
+    for i, outline in pieces:
+        poly, A, b, owner = outline.polygon, outline.A, outline.b, outline.owner
         if len(poly) < 2:
             continue
         P, Q = poly, np.roll(poly, -1, axis=0)
@@ -243,10 +231,7 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
     (4, 2)
     """
     _import_matplotlib()
-    from matplotlib.collections import LineCollection, PolyCollection
-
-    _check_2d(rs, "plot_regions")
-    dom = rs.domain
+    require_2d(rs, "plot_regions")
     if not rs.complete:
         warnings.warn(
             f"plotting an incomplete enumeration ({rs.stop_reason}): only the {rs.n_regions} "
@@ -256,37 +241,69 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
         )
     if isinstance(color_by, str) and color_by not in COLOR_BY:
         raise ValueError(f"color_by must be one of {COLOR_BY} or an array; got {color_by!r}.")
-    if clip is None and not dom.bounded:
-        clip = _default_clip(rs)
+    if clip is None and not rs.domain.bounded:
+        clip = arrangement_window(rs)
     if points is not None:
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    pieces = _drawn_pieces(rs, clip)
+    if ax is None:
+        import matplotlib.pyplot as plt
 
-    pieces = []  # (region index, (polygon, A, b, owner)) of the regions drawn
+        _, ax = plt.subplots(figsize=(6, 6))
+    colouring = _colouring(rs, pieces, color_by, cmap, output_index, linear_rtol, random_state)
+    mappable = _draw_regions(ax, rs, pieces, colouring, cmap, output_index)
+    if show_boundaries:
+        _draw_boundaries(ax, rs, pieces, colouring.hide, boundary_color, boundary_width)
+    _draw_overlays(ax, rs, show_graph, points)
+    _frame(ax, rs, pieces, points)
+    if mappable is not None and colorbar:
+        label = colorbar_label or colouring.label or (
+            "network output" if rs.network.output_dim == 1 else f"output {int(output_index)}")
+        ax.figure.colorbar(mappable, ax=ax, label=label, shrink=0.8)
+    if path is not None:
+        ax.figure.savefig(path, dpi=dpi, bbox_inches="tight")
+    return ax
+
+
+# ------------------------------------------------------------ the steps
+def _drawn_pieces(rs, clip):
+    """``[(region index, RegionOutline)]`` of the regions that meet ``clip`` (all, without it)."""
+    pieces = []
     for i in range(rs.n_regions):
-        poly, _, _, A, b, owner = _region_polygon(rs, i, clip, np.pi / 360)
-        if len(poly) >= 3:
-            pieces.append((i, (poly, A, b, owner)))
+        outline = region_outline(rs, i, clip=clip, arc_step=np.pi / 360)
+        if len(outline.polygon) >= 3:
+            pieces.append((i, outline))
     if rs.n_regions and not pieces:
         raise ValueError(
             f"none of the {rs.n_regions} regions meets the window clip={clip!r}; pass a clip box "
             "that overlaps the domain (or clip=None for the default window)."
         )
+    return pieces
+
+
+class _Colouring:
+    """What :func:`plot_regions` fills the regions with.
+
+    ``facecolors`` for qualitative and scalar colourings (``None`` for
+    ``"output"``, which is shaded separately), the scalar ``mappable`` and
+    its ``label`` for the colour bar, and ``hide(i, j)``: whether the facet
+    between neighbours ``i`` and ``j`` is left undrawn.
+    """
+
+    def __init__(self, facecolors=None, mappable=None, label=None, hide=None):
+        self.facecolors = facecolors
+        self.mappable = mappable
+        self.label = label
+        self.hide = hide or (lambda i, j: False)
+
+
+def _colouring(rs, pieces, color_by, cmap, output_index, linear_rtol, random_state):
     drawn = np.array([i for i, _ in pieces], dtype=np.intp)
-    polys = [p[0] for _, p in pieces]
-
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 6))
     rng = np.random.default_rng(random_state)
     n = rs.n_regions
-    scalar = None  # (values per drawn region, norm, label) for scalar colourings
-    hide = lambda i, j: False  # noqa: E731 - which shared facets to leave undrawn
-    facecolors = None
-    mappable = None
-
     if isinstance(color_by, str) and color_by in ("region", "linear"):
         palette = _palette(cmap, "tab20")
+        hide = None
         if color_by == "region":
             colour = _distinct_colouring(n, rs.edges.tolist(), len(palette), rng)
         else:
@@ -297,76 +314,91 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
             colour = _distinct_colouring(int(labels.max(initial=-1)) + 1, sorted(pairs),
                                          len(palette), rng)[labels]
             hide = lambda i, j: labels[i] == labels[j]  # noqa: E731
-        facecolors = palette[colour[drawn]] if len(drawn) else np.zeros((0, 4))
-    elif isinstance(color_by, str) and color_by == "area":
-        areas = np.array([0.5 * abs(float(np.dot(p[:, 0], np.roll(p[:, 1], -1))
-                                          - np.dot(p[:, 1], np.roll(p[:, 0], -1)))) for p in polys])
-        label = "region area"
-        if not dom.bounded:
-            # A clipped unbounded region's drawn area is an artefact of the window:
-            # give it no value (drawn in the colour map's "bad" colour, grey).
-            from .lp import is_bounded
-
-            unbounded = np.array([not is_bounded(A[owner != -2]) for _, (_, A, _, owner) in pieces],
-                                 dtype=bool)
-            areas[unbounded] = np.nan
-            if unbounded.any():
-                label = "region area (grey: unbounded)"
-        scalar = (areas, label)
-    elif isinstance(color_by, str):  # "output"
+        return _Colouring(palette[colour[drawn]] if len(drawn) else np.zeros((0, 4)), hide=hide)
+    if isinstance(color_by, str) and color_by == "area":
+        return _scalar_colouring(*_areas(rs, pieces), cmap)
+    if isinstance(color_by, str):  # "output"
         k = int(output_index)
         if not 0 <= k < rs.network.output_dim:
             raise ValueError(
                 f"output_index={k} but the network has {rs.network.output_dim} output(s)."
             )
-    else:
-        values = np.asarray(color_by, dtype=np.float64).reshape(-1)
-        if values.size != n:
-            raise ValueError(f"color_by has {values.size} values; expected one per region ({n}).")
-        scalar = (values[drawn], "value")
+        return _Colouring()
+    values = np.asarray(color_by, dtype=np.float64).reshape(-1)
+    if values.size != n:
+        raise ValueError(f"color_by has {values.size} values; expected one per region ({n}).")
+    return _scalar_colouring(values[drawn], "value", cmap)
 
+
+def _areas(rs, pieces):
+    """Drawn area of each piece and the colour bar's label."""
+    from .polytope import shoelace_area
+
+    areas = np.array([abs(shoelace_area(o.polygon)) for _, o in pieces])
+    label = "region area"
+    if not rs.domain.bounded:
+        # A clipped unbounded region's drawn area is an artefact of the window:
+        # give it no value (drawn in the colour map's "bad" colour, grey).
+        from .lp import is_bounded
+
+        unbounded = np.array([not is_bounded(o.A[o.owner != -2]) for _, o in pieces], dtype=bool)
+        areas[unbounded] = np.nan
+        if unbounded.any():
+            label = "region area (grey: unbounded)"
+    return areas, label
+
+
+def _scalar_colouring(values, label, cmap):
     import matplotlib
 
-    if scalar is not None:
-        values, label = scalar
-        finite = values[np.isfinite(values)]
-        positive = finite[finite > 0]
-        wide = len(positive) and positive.max() > 100 * positive.min()
-        if label.startswith("region area") and wide:
-            norm = matplotlib.colors.LogNorm(positive.min(), positive.max())
-        else:
-            # The values' own range (it used to be widened to include [0, 1], which
-            # flattened e.g. probabilities of order 1e-3 into a single colour).
-            lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-            norm = matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1.0)
-        cm = matplotlib.colormaps[cmap or "viridis"] if not hasattr(cmap, "N") else cmap
-        cm = cm.with_extremes(bad="0.8")  # regions without a value (NaN)
-        facecolors = cm(norm(values))
-        mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cm)
-        colorbar_label = colorbar_label or label
+    finite = values[np.isfinite(values)]
+    positive = finite[finite > 0]
+    wide = len(positive) and positive.max() > 100 * positive.min()
+    if label.startswith("region area") and wide:
+        norm = matplotlib.colors.LogNorm(positive.min(), positive.max())
+    else:
+        # The values' own range (it used to be widened to include [0, 1], which
+        # flattened e.g. probabilities of order 1e-3 into a single colour).
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+        norm = matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1.0)
+    cm = colormap(cmap).with_extremes(bad="0.8")  # regions without a value (NaN)
+    return _Colouring(cm(norm(values)), matplotlib.cm.ScalarMappable(norm=norm, cmap=cm), label)
 
-    if facecolors is not None:
+
+def _draw_regions(ax, rs, pieces, colouring, cmap, output_index):
+    """Add the region polygons (gid ``polyregions.regions``); return the colour bar's mappable."""
+    from matplotlib.collections import PolyCollection
+
+    polys = [o.polygon for _, o in pieces]
+    fc = colouring.facecolors
+    mappable = colouring.mappable
+    if fc is not None:
         # Edges in the face colour close the hairline seams antialiasing leaves
         # between adjacent polygons.
-        regions = PolyCollection(polys, facecolors=facecolors, edgecolors=facecolors,
-                                 linewidths=0.3, zorder=1)
+        regions = PolyCollection(polys, facecolors=fc, edgecolors=fc, linewidths=0.3, zorder=1)
     else:
         regions = PolyCollection(polys, facecolors="none", edgecolors="none", zorder=1)
         mappable = _draw_output(ax, rs, pieces, int(output_index), cmap)
-        colorbar_label = colorbar_label or (
-            "network output" if rs.network.output_dim == 1 else f"output {int(output_index)}"
-        )
     regions.set_gid(_GID)
     ax.add_collection(regions)
+    return mappable
 
-    if show_boundaries:
-        segs = _boundary_segments(rs, pieces, hide, 1e-9 * dom.scale)
-        if boundary_width is None:
-            boundary_width = float(np.clip(8.0 / np.sqrt(max(n, 1)), 0.2, 1.0))
-        lines = LineCollection(segs, colors=boundary_color, linewidths=boundary_width,
-                               capstyle="round", joinstyle="round", zorder=2)
-        lines.set_gid("polyregions.boundaries")
-        ax.add_collection(lines)
+
+def _draw_boundaries(ax, rs, pieces, hide, color, width):
+    from matplotlib.collections import LineCollection
+
+    segs = _boundary_segments(rs, pieces, hide, 1e-9 * rs.domain.scale)
+    if width is None:
+        width = float(np.clip(8.0 / np.sqrt(max(rs.n_regions, 1)), 0.2, 1.0))
+    lines = LineCollection(segs, colors=color, linewidths=width,
+                           capstyle="round", joinstyle="round", zorder=2)
+    lines.set_gid("polyregions.boundaries")
+    ax.add_collection(lines)
+
+
+def _draw_overlays(ax, rs, show_graph, points):
+    """The adjacency graph and the marked points, above the regions."""
+    from matplotlib.collections import LineCollection
 
     if decision_boundary and dom.bounded:
         from .decision import decision_boundary as _decision
@@ -385,13 +417,15 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
         graph.set_gid("polyregions.graph")
         ax.add_collection(graph)
         ax.scatter(ip[:, 0], ip[:, 1], s=4, c="k", zorder=3, linewidths=0)
-
     if points is not None:
         sc = ax.scatter(points[:, 0], points[:, 1], s=40, c="white", edgecolors="k",
                         linewidths=1.2, zorder=4)
         sc.set_gid("polyregions.points")
 
-    every = np.vstack(polys + [np.zeros((0, 2))])
+
+def _frame(ax, rs, pieces, points):
+    """Limits around everything drawn, equal scales when sensible, axis names."""
+    every = np.vstack([o.polygon for _, o in pieces] + [np.zeros((0, 2))])
     if points is not None:
         every = np.vstack([every, points])
     if len(every):
@@ -402,24 +436,19 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
         ratio = (hi[1] - lo[1]) / max(hi[0] - lo[0], 1e-300)
         # Equal scales keep angles true, unless that would squash the picture.
         ax.set_aspect("equal" if 0.25 <= ratio <= 4 else "auto")
-    names = ("u1", "u2") if dom.input_map is not None else ("x1", "x2")
+    names = ("u1", "u2") if rs.domain.input_map is not None else ("x1", "x2")
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
-    if mappable is not None and colorbar:
-        ax.figure.colorbar(mappable, ax=ax, label=colorbar_label, shrink=0.8)
-    if path is not None:
-        ax.figure.savefig(path, dpi=dpi, bbox_inches="tight")
-    return ax
 
 
 def _draw_output(ax, rs, pieces, k, cmap):
     """Shade output ``k`` exactly: Gouraud interpolation over a fan of each convex polygon."""
-    import matplotlib
     from matplotlib.tri import Triangulation
 
     xy, vals, tris = [], [], []
     start = 0
-    for i, (poly, *_) in pieces:
+    for i, outline in pieces:
+        poly = outline.polygon
         A, c = rs[i].affine_map()
         vals.append(poly @ A[k] + c[k])
         m = len(poly)
@@ -429,7 +458,7 @@ def _draw_output(ax, rs, pieces, k, cmap):
         start += m
     xy = np.vstack(xy)
     tri = Triangulation(xy[:, 0], xy[:, 1], np.vstack(tris))
-    cm = matplotlib.colormaps[cmap or "viridis"] if not hasattr(cmap, "N") else cmap
-    out = ax.tripcolor(tri, np.concatenate(vals), shading="gouraud", cmap=cm, zorder=0.5)
+    out = ax.tripcolor(tri, np.concatenate(vals), shading="gouraud", cmap=colormap(cmap),
+                       zorder=0.5)
     out.set_gid("polyregions.output")
     return out

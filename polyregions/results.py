@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# verification sits below this module on purpose (it imports only the
+# polytope kernel), so RegionSet.verify needs no upward import.
+from .verification import verify
+
 __all__ = [
     "Region",
     "RegionSet",
@@ -363,9 +367,10 @@ class RegionSet:
         return np.flatnonzero(np.any(got != self.patterns, axis=1))
 
     def verify(self, **kwargs):
-        """Run every self-check (:func:`polyregions.geometry.verify`): patterns, volumes, Euler."""
-        from .geometry import verify
+        """Run every self-check (:func:`polyregions.verification.verify`): patterns, volumes, Euler.
 
+        Takes ``time_limit`` and ``progress`` like every long call.
+        """
         return verify(self, **kwargs)
 
     def summary(self) -> dict:
