@@ -35,6 +35,7 @@ from .compare import EstimatorComparison, compare_estimators
 from .density import compare_data_vs_random, local_region_counts
 from .batch import BatchCounts, count_regions_batch, neighbourhoods
 from .decision import DecisionBoundary, decision_boundary
+from .tracking import RegionTracker, TrackingTable
 
 __all__ = [
     "ReLUNetwork",
@@ -82,4 +83,6 @@ __all__ = [
     "neighbourhoods",
     "DecisionBoundary",
     "decision_boundary",
+    "RegionTracker",
+    "TrackingTable",
 ]
