@@ -2,217 +2,442 @@
 
 Subcommands: ``count`` (exact count), ``estimate`` (every estimator beside
 the exact count), ``plot`` (a picture of a 2-D domain or plane slice),
-``check`` (a bound against the certified zoo; exit 1 on a violation) and
-``zoo`` (list or regenerate the zoo).
+``check`` (a bound against the certified zoo) and ``zoo`` (list or
+regenerate the zoo).
 
-MODEL is an ``.npz`` of weights (``W0, b0, W1, b1, ...``) or a saved torch
-``nn.Sequential``. Exit status: 0 when the count is exact, 3 when a budget
-stopped the run (the printed number is then a lower bound), 2 on bad input.
+MODEL is an ``.npz`` of weights (``W0, b0, W1, b1, ...``), a network
+``.json`` or a torch file, read by :func:`polyregions.load_network`: nothing
+is unpickled unless ``--trust-pickle`` is given.
+
+Domains: ``--box LO HI`` and ``--ball CENTER RADIUS``, where LO, HI and
+CENTER are a number (every coordinate) or a comma list, negative numbers
+included (``--box -1,-1 1,1``, ``--box -1e12 1e12``, ``--ball -0.5,0 1``);
+or one token: ``--box=LO,HI``, ``--box=lo_1,...,lo_n,hi_1,...,hi_n``,
+``--ball=c_1,...,c_n,RADIUS``.
+
+Exit status, one table for every command and every combination of options
+(when several rows apply, the first in the order 2, 1, 5, 3, 4, 0 wins):
+
+=====  ====================================================================
+0      exact count (and ``--verify`` passed); ``check``: no violation
+1      a check failed: ``check`` found a violated bound (or could check
+       nothing), or ``--verify`` found a wrong region
+2      bad input (arguments, model file, domain, output path, a missing
+       optional dependency); reported before any enumeration
+3      lower bound or unfinished: a budget (``--max-regions``,
+       ``--time-limit``), Ctrl-C or undecided patterns stopped the
+       enumeration, or stopped ``--verify`` before it finished (the
+       finished count is printed; it is exact only if its status says so)
+4      exact only at a resolution (thin patterns or merged hyperplanes; the
+       first line says how many)
+5      failed: a solver error stopped the run (the printed number is a
+       lower bound)
+130    Ctrl-C before any count existed
+=====  ====================================================================
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import os
+import re
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 
+from ._jsonsafe import to_plain
 from .domain import Ball, Box, WholeSpace
 
-EXIT_INCOMPLETE = 3
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_LOWER_BOUND = 3
+EXIT_AT_RESOLUTION = 4
+EXIT_FAILED = 5
+EXIT_INTERRUPTED = 130
+#: 0.1 name of :data:`EXIT_LOWER_BOUND`.
+EXIT_INCOMPLETE = EXIT_LOWER_BOUND
+
+#: Exit status of each :attr:`RegionSet.status`.
+STATUS_EXIT = {"exact": EXIT_OK, "exact_at_resolution": EXIT_AT_RESOLUTION,
+               "lower_bound": EXIT_LOWER_BOUND, "failed": EXIT_FAILED}
+_PRECEDENCE = (EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_FAILED, EXIT_LOWER_BOUND,
+               EXIT_AT_RESOLUTION, EXIT_OK)
+
+
+def combine_exit(*codes):
+    """The exit status when several rows of the table apply (2, 1, 5, 3, 4, 0 in that order).
+
+    >>> combine_exit(EXIT_AT_RESOLUTION, EXIT_LOWER_BOUND, EXIT_OK)
+    3
+    >>> combine_exit(EXIT_LOWER_BOUND, EXIT_CHECK_FAILED)
+    1
+    """
+    return min(codes, key=_PRECEDENCE.index)
+
+
+class CLIError(Exception):
+    """Bad input: ``main`` prints ``error: <message>`` and returns 2."""
+
+
+# ================================================================ domains
+_NUMBER = r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)"
+_NUMBER_LIST = re.compile(rf"^{_NUMBER}(?:,{_NUMBER})*$", re.IGNORECASE)
+_DOMAIN_FLAGS = ("--box", "--ball")
+
+
+def _join_domain_values(argv):
+    """Bind the values after ``--box``/``--ball`` to the flag before argparse sees them.
+
+    argparse takes ``-1,-1`` or ``-1e12`` for an option and refuses them as
+    values; up to two number lists after the flag become one token
+    ``--box=LO HI``, which :func:`domain_from_args` splits again.
+    """
+    out, i = [], 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok == "--":
+            out.extend(argv[i:])
+            break
+        if tok in _DOMAIN_FLAGS:
+            j = i + 1
+            while j < len(argv) and j - i <= 2 and _NUMBER_LIST.match(argv[j]):
+                j += 1
+            if j > i + 1:
+                out.append(f"{tok}={' '.join(argv[i + 1:j])}")
+                i = j
+                continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _numbers(text, what):
+    parts = str(text).split(",")
+    if any(not p.strip() for p in parts):
+        raise CLIError(f"{what} has an empty entry: {text!r}")
+    try:
+        vals = np.array([float(p) for p in parts])
+    except ValueError:
+        raise CLIError(f"{what} must be a number or a comma-separated list of numbers; "
+                       f"got {text!r}") from None
+    if not np.all(np.isfinite(vals)):
+        raise CLIError(f"{what} must be finite; got {text!r} (leave out --box/--ball for the "
+                       "whole space)")
+    return vals
 
 
 def _vector(text, dim, what):
-    parts = [p for p in str(text).split(",") if p.strip()]
-    try:
-        vals = [float(p) for p in parts]
-    except ValueError:
-        raise SystemExit(f"error: {what} must be a number or a comma-separated list; got {text!r}")
+    vals = _numbers(text, what)
     if len(vals) == 1:
         return np.full(dim, vals[0])
     if len(vals) != dim:
-        raise SystemExit(
-            f"error: {what} has {len(vals)} entries but the network takes {dim} inputs"
-        )
-    return np.array(vals)
+        raise CLIError(f"{what} has {len(vals)} entries but the network takes {dim} inputs")
+    return vals
+
+
+def _box(text, dim):
+    parts = str(text).split()
+    if len(parts) == 2:
+        return Box(_vector(parts[0], dim, "LO"), _vector(parts[1], dim, "HI"))
+    if len(parts) == 1:
+        vals = _numbers(parts[0], "--box")
+        if len(vals) == 1:
+            raise CLIError(f"--box needs LO HI (two numbers or two comma lists); got only {text!r}")
+        if len(vals) == 2:
+            return Box(np.full(dim, vals[0]), np.full(dim, vals[1]))
+        if len(vals) == 2 * dim:
+            return Box(vals[:dim], vals[dim:])
+        raise CLIError(
+            f"--box={parts[0]} has {len(vals)} numbers; a one-token box is LO,HI or "
+            f"lo_1,...,lo_{dim},hi_1,...,hi_{dim} ({2 * dim} numbers)")
+    raise CLIError(f"--box takes LO HI (two numbers or comma lists); got {text!r}")
+
+
+def _ball(text, dim):
+    parts = str(text).split()
+    if len(parts) == 2:
+        center = _vector(parts[0], dim, "CENTER")
+        radius = _numbers(parts[1], "RADIUS")
+        if len(radius) != 1:
+            raise CLIError(f"RADIUS must be one number; got {parts[1]!r}")
+        return Ball(center, float(radius[0]))
+    if len(parts) == 1:
+        vals = _numbers(parts[0], "--ball")
+        if len(vals) == 1:
+            raise CLIError(f"--ball needs CENTER RADIUS; got only {text!r}")
+        if len(vals) == 2:
+            return Ball(np.full(dim, vals[0]), float(vals[1]))
+        if len(vals) == dim + 1:
+            return Ball(vals[:dim], float(vals[-1]))
+        raise CLIError(
+            f"--ball={parts[0]} has {len(vals)} numbers; a one-token ball is CENTER,RADIUS or "
+            f"c_1,...,c_{dim},RADIUS ({dim + 1} numbers)")
+    raise CLIError(f"--ball takes CENTER RADIUS; got {text!r}")
 
 
 def domain_from_args(args, dim):
     """The domain described by ``--box``/``--ball`` (whole space if neither)."""
     if args.box and args.ball:
-        raise SystemExit("error: give either --box or --ball, not both")
+        raise CLIError("give either --box or --ball, not both")
     try:
         if args.box:
-            return Box(_vector(args.box[0], dim, "LO"), _vector(args.box[1], dim, "HI"))
+            return _box(args.box, dim)
         if args.ball:
-            return Ball(_vector(args.ball[0], dim, "CENTER"), float(args.ball[1]))
+            return _ball(args.ball, dim)
     except ValueError as exc:
-        raise SystemExit(f"error: {exc}")
+        raise CLIError(str(exc)) from None
     return WholeSpace(dim)
 
 
+# ================================================== inputs, checked early
 def _load(args):
     from .loading import load_network
 
-    path = args.model
     try:
-        return load_network(path, trust=args.trust_pickle)
+        return load_network(args.model, trust=args.trust_pickle)
     except (OSError, ValueError, TypeError, ImportError) as exc:
-        raise SystemExit(f"error: cannot load {path}: {exc}")
+        raise CLIError(f"cannot load {args.model}: {exc}") from None
 
 
-def _add_domain_args(p):
-    p.add_argument("model", help=".npz of weights (W0, b0, W1, b1, ...), a network .json, or a "
-                                 "torch file (state dict or tensors; a whole module needs "
-                                 "--trust-pickle)")
-    p.add_argument("--trust-pickle", action="store_true",
-                   help="allow unpickling a torch file (a whole saved nn.Module); unpickling runs "
-                        "code stored in the file, so use it only for files you trust")
-    p.add_argument("--box", nargs=2, metavar=("LO", "HI"),
-                   help="box domain; LO/HI a number (all coordinates) or a comma list")
-    p.add_argument("--ball", nargs=2, metavar=("CENTER", "RADIUS"),
-                   help="Euclidean ball; CENTER a number or a comma list")
+def _check_output(path, flag):
+    """Refuse an output path that cannot be written, before any work is done."""
+    p = Path(path)
+    if str(path).strip() == "":
+        raise CLIError(f"{flag} needs a file name")
+    if p.is_dir():
+        raise CLIError(f"{flag} {path} is a directory; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise CLIError(f"{flag} {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise CLIError(f"{flag} {path} is not writable")
 
 
+def _require_matplotlib(output):
+    try:
+        import matplotlib
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise CLIError("plot needs matplotlib: pip install 'polyregions[plot]'") from None
+    del matplotlib
+    suffix = Path(output).suffix.lower().lstrip(".")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix and suffix not in formats:
+        raise CLIError(f"-o {output}: matplotlib cannot write .{suffix} files; use one of "
+                       f"{', '.join('.' + f for f in sorted(formats))}")
+
+
+def _check_budgets(args):
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise CLIError(f"--time-limit must be a positive number of seconds; got {args.time_limit}")
+
+
+def _read_points(path, dim):
+    try:
+        P = np.load(path, allow_pickle=False)
+        if hasattr(P, "files"):  # an .npz: take its first array
+            with P:
+                P = P[P.files[0]]
+        P = np.asarray(P)
+    except Exception as exc:  # OSError, ValueError, EOFError, zipfile.BadZipFile, ...
+        raise CLIError(f"cannot read --slice points from {path}: {exc}") from None
+    if P.dtype.kind not in "biuf" or P.ndim != 2 or P.shape != (3, dim):
+        raise CLIError(
+            f"--slice needs 3 points of dimension {dim} (a real array of shape (3, {dim})); got "
+            f"shape {P.shape} and dtype {P.dtype}")
+    return P.astype(np.float64)
+
+
+# ============================================================== statuses
+def status_line(rs):
+    """The first line of ``count``: the number and its status.
+
+    ``"N regions (exact)"``, ``"N regions (exact at resolution: ...)"``,
+    ``"N regions at least (LOWER BOUND: ...)"`` or
+    ``"N regions at least (FAILED: ...)"``.
+    """
+    n, st, detail = rs.n_regions, rs.status, rs.status_detail
+    if st in ("exact", "exact_at_resolution"):
+        return f"{n} regions ({detail})"
+    label = "FAILED" if st == "failed" else "LOWER BOUND"
+    why = re.sub(r"^(lower bound|failed)\s*", "", detail).strip()
+    if why.startswith("(") and why.endswith(")"):
+        why = why[1:-1]
+    return f"{n} regions at least ({label}{': ' + why if why else ''})"
+
+
+def _verify_function():
+    try:
+        from .verification import verify
+    except ImportError:  # the verification module was split out of geometry
+        from .geometry import verify
+    return verify
+
+
+def _run_verify(rs, args, deadline):
+    """Self-check the result; return ``(summary dict, text line, exit status)``.
+
+    A lower bound or failed run gets only the forward-pass check (the volume
+    sum and Euler's formula need every region). ``deadline`` is what is left
+    of ``--time-limit``. Ctrl-C stops the checks, not the command.
+    """
+    if rs.stop_reason == "interrupted":
+        return ({"status": "not run", "ok": False}, "not run (the enumeration was interrupted)",
+                EXIT_LOWER_BOUND)
+    try:
+        if not rs.complete:
+            bad = [int(k) for k in rs.check_patterns()]
+            info = {"status": "failed" if bad else "partial", "ok": not bad,
+                    "pattern_mismatches": len(bad), "checks": ["patterns"]}
+            text = (f"{'FAILED' if bad else 'ok'}: {len(bad)} pattern mismatches (volume and "
+                    "Euler checks skipped: the count is a lower bound)")
+            return info, text, EXIT_CHECK_FAILED if bad else EXIT_OK
+        verify = _verify_function()
+        kw = {"random_state": args.seed}
+        params = inspect.signature(verify).parameters
+        if deadline is not None:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return ({"status": "incomplete", "ok": False, "cut_short": ["all"]},
+                        "not run: --time-limit used up by the enumeration", EXIT_LOWER_BOUND)
+            if "time_limit" in params:
+                kw["time_limit"] = remaining
+        if "progress" in params:
+            kw["progress"] = args.progress
+        report = verify(rs, **kw)
+    except KeyboardInterrupt:
+        return ({"status": "interrupted", "ok": False}, "interrupted (not finished)",
+                EXIT_LOWER_BOUND)
+    cut = list(getattr(report, "cut_short", ()))
+    parts = [f"{len(report.pattern_mismatches)} pattern mismatches"]
+    if report.volume is not None:
+        parts.append(f"volume sum rel. error {report.volume.rel_error:.1e}")
+    if report.euler is not None:
+        parts.append(f"Euler characteristic {report.euler.chi}")
+    parts += list(report.errors)
+    failed = not report.ok and not (cut and getattr(report, "status", "") == "incomplete")
+    if report.ok:
+        state, code = "ok", EXIT_OK
+    elif failed:
+        state, code = "FAILED", EXIT_CHECK_FAILED
+    else:
+        state, code = f"cut short by --time-limit ({', '.join(cut)} not finished)", \
+            EXIT_LOWER_BOUND
+    info = {
+        "status": "passed" if report.ok else "failed" if failed else "incomplete",
+        "ok": report.ok,
+        "pattern_mismatches": len(report.pattern_mismatches),
+        "volume_rel_error": report.volume.rel_error if report.volume else None,
+        "euler_characteristic": report.euler.chi if report.euler else None,
+        "errors": list(report.errors),
+        "cut_short": cut,
+    }
+    return info, f"{state}: " + ", ".join(parts), code
+
+
+# =============================================================== commands
 def cmd_count(args):
     from .enumeration import enumerate_regions
 
+    _check_budgets(args)
+    if args.save:
+        _check_output(args.save, "--save")
     net = _load(args)
     domain = domain_from_args(args, net.input_dim)
+    t0 = time.perf_counter()
     rs = enumerate_regions(
         net, domain, max_regions=args.max_regions, time_limit=args.time_limit,
         progress=args.progress, random_state=args.seed, n_jobs=args.jobs,
     )
-    if args.save:
-        from .export import to_json
+    # From here on the count exists: it is printed whatever happens next.
+    codes = [STATUS_EXIT[rs.status]]
+    notes = []
+    verification = None
+    try:
+        if args.save:
+            from .export import to_json
 
-        to_json(rs, args.save, include_halfspaces=args.save_halfspaces)
-    summary = rs.summary()
-    summary["pattern_mismatches"] = int(len(rs.check_patterns()))
-    report = None
-    if args.verify:
-        report = rs.verify(random_state=args.seed)
-        summary["verification"] = {
-            "ok": report.ok,
-            "volume_rel_error": report.volume.rel_error if report.volume else None,
-            "euler_characteristic": report.euler.chi if report.euler else None,
-            "errors": list(report.errors),
-        }
+            try:
+                to_json(rs, args.save, include_halfspaces=args.save_halfspaces)
+            except OSError as exc:
+                notes.append(f"error     cannot write {args.save}: {exc}")
+                codes.append(EXIT_BAD_INPUT)
+        if args.verify:
+            deadline = None if args.time_limit is None else t0 + args.time_limit
+            info, text, code = _run_verify(rs, args, deadline)
+            verification = info
+            notes.append(f"verify    {text}")
+            codes.append(code)
+    except KeyboardInterrupt:
+        notes.append("interrupted")
+        codes.append(EXIT_LOWER_BOUND)
+    code = combine_exit(*codes)
     if args.json:
-        print(json.dumps(summary, indent=2))
+        summary = rs.summary()
+        summary["pattern_mismatches"] = int(len(rs.check_patterns()))
+        if verification is not None:
+            summary["verification"] = verification
+        summary["exit_status"] = code
+        print(json.dumps(to_plain(summary, nonfinite="null"), indent=2))
+        for line in notes:
+            if line.startswith("error"):
+                print(line, file=sys.stderr)
     else:
-        what = "regions (exact)" if rs.complete else f"regions at least (LOWER BOUND: {rs.stop_reason})"
-        print(f"{rs.n_regions} {what}")
+        print(status_line(rs))
         print(f"network   {net!r}")
         print(f"domain    {domain!r}")
         s = rs.stats
-        print(f"time      {s['seconds']:.3f} s ({rs.n_regions / max(s['seconds'], 1e-9):.0f} regions/s, "
-              f"{s['lp_calls'] / max(rs.n_regions, 1):.2f} LPs/region)")
-        if rs.n_thin:
-            print(f"warning   {rs.n_thin} patterns thinner than the radius tolerance were not counted")
-        if report is not None:
-            parts = [f"{len(report.pattern_mismatches)} pattern mismatches"]
-            if report.volume is not None:
-                parts.append(f"volume sum rel. error {report.volume.rel_error:.1e}")
-            if report.euler is not None:
-                parts.append(f"Euler characteristic {report.euler.chi}")
-            parts += list(report.errors)
-            print(f"verify    {'ok' if report.ok else 'FAILED'}: " + ", ".join(parts))
-    if report is not None and not report.ok:
-        return 1
-    return 0 if rs.complete else EXIT_INCOMPLETE
+        print(f"time      {s['seconds']:.3f} s ({rs.n_regions / max(s['seconds'], 1e-9):.0f} "
+              f"regions/s, {s['lp_calls'] / max(rs.n_regions, 1):.2f} LPs/region)")
+        for line in notes:
+            print(line)
+    return code
 
 
 def cmd_plot(args):
     from .domain import Slice
     from .enumeration import enumerate_regions
-    from .plotting import plot_regions
 
+    _check_budgets(args)
+    _check_output(args.output, "-o")
+    _require_matplotlib(args.output)
     net = _load(args)
     points = None
     if args.slice:
-        try:
-            P = np.load(args.slice)
-        except (OSError, ValueError) as exc:
-            raise SystemExit(f"error: cannot read --slice points from {args.slice}: {exc}")
-        if hasattr(P, "files"):  # an .npz: take its first array
-            P = P[P.files[0]]
-        P = np.asarray(P, dtype=np.float64)
-        if P.ndim != 2 or P.shape[0] != 3 or P.shape[1] != net.input_dim:
-            raise SystemExit(
-                f"error: --slice needs 3 points of dimension {net.input_dim} (an array of shape "
-                f"(3, {net.input_dim})); got shape {P.shape}"
-            )
+        if args.box or args.ball:
+            raise CLIError("give --slice or a --box/--ball, not both")
+        P = _read_points(args.slice, net.input_dim)
         try:
             domain = Slice.through_points(*P, margin=args.margin)
         except ValueError as exc:
-            raise SystemExit(f"error: {exc}")
+            raise CLIError(str(exc)) from None
         points = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     else:
         domain = domain_from_args(args, net.input_dim)
     if domain.dim != 2:
-        raise SystemExit(
-            f"error: plot draws 2-D domains; this one has dimension {domain.dim}. Use --slice "
+        raise CLIError(
+            f"plot draws 2-D domains; this one has dimension {domain.dim}. Use --slice "
             "with three points to draw a plane through a higher-dimensional input space."
         )
+    from .plotting import plot_regions
+
     rs = enumerate_regions(net, domain, max_regions=args.max_regions,
                            time_limit=args.time_limit, progress=args.progress)
-    plot_regions(rs, color_by=args.color_by, show_graph=args.graph, points=points,
-                 path=args.output)
-    state = "exact" if rs.complete else f"INCOMPLETE ({rs.stop_reason}): only part of the domain"
-    print(f"{rs.n_regions} regions ({state}) drawn to {args.output}")
-    return 0 if rs.complete else EXIT_INCOMPLETE
-
-
-def _import_function(spec):
-    import importlib
-    import importlib.util
-    from pathlib import Path
-
-    if ":" not in spec:
-        raise SystemExit(f"error: expected MODULE:FUNCTION or path.py:FUNCTION; got {spec!r}")
-    mod_name, func_name = spec.rsplit(":", 1)
+    code = STATUS_EXIT[rs.status]
     try:
-        if mod_name.endswith(".py"):
-            path = Path(mod_name)
-            loader_spec = importlib.util.spec_from_file_location(path.stem, path)
-            if loader_spec is None or not path.exists():
-                raise SystemExit(f"error: no file {path}")
-            module = importlib.util.module_from_spec(loader_spec)
-            loader_spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(mod_name)
-    except ImportError as exc:
-        raise SystemExit(f"error: cannot import {mod_name}: {exc}")
-    try:
-        return getattr(module, func_name)
-    except AttributeError:
-        raise SystemExit(f"error: {mod_name} has no function {func_name!r}")
-
-
-def cmd_check(args):
-    from .testing import SHIPPED_UPPER_BOUNDS, check_bound
-
-    if args.bound in SHIPPED_UPPER_BOUNDS:
-        fn = SHIPPED_UPPER_BOUNDS[args.bound]
-    else:
-        fn = _import_function(args.bound)
-    report = check_bound(fn, args.kind)
-    print(report)
-    return 0 if report.ok and report.n_checked else 1
-
-
-def cmd_zoo(args):
-    from .testing import load_zoo, regenerate_zoo
-
-    if args.regenerate:
-        recs = regenerate_zoo(args.output, progress=True)
-        print(f"certified {len(recs)} entries")
-        return 0
-    for e in load_zoo():
-        print(f"{e.exact_count:>8}  {e.kind:<12} {e.name}")
-    return 0
+        plot_regions(rs, color_by=args.color_by, show_graph=args.graph, points=points,
+                     path=args.output)
+    except KeyboardInterrupt:
+        print(f"{status_line(rs)}; drawing interrupted")
+        return combine_exit(code, EXIT_LOWER_BOUND)
+    where = "" if rs.complete else " (only part of the domain)"
+    print(f"{status_line(rs)} drawn to {args.output}{where}")
+    return code
 
 
 def _add_estimate_parser(sub):
@@ -243,37 +468,116 @@ def cmd_estimate(args):
     """``polyregions estimate``: print the comparison table; return the exit status."""
     from .compare import compare_estimators
 
+    if not args.exact and (args.max_regions is not None or args.time_limit is not None):
+        raise CLIError("--max-regions/--time-limit limit the exact engine; add --exact")
+    _check_budgets(args)
     net = _load(args)
     domain = domain_from_args(args, net.input_dim)
-    if not args.exact and (args.max_regions is not None or args.time_limit is not None):
-        raise SystemExit("error: --max-regions/--time-limit limit the exact engine; add --exact")
     try:
         cmp = compare_estimators(net, domain, n_samples=tuple(args.samples), n_lines=args.lines,
                                  random_state=args.seed, exact=args.exact,
                                  time_limit=args.time_limit, max_regions=args.max_regions,
                                  progress=args.progress)
     except (TypeError, ValueError) as exc:
-        raise SystemExit(f"error: {exc}")
+        raise CLIError(str(exc)) from None
     if args.json:
         print(json.dumps(cmp.to_dict(), indent=2))
     else:
         print(cmp.to_markdown())
-    return EXIT_INCOMPLETE if (args.exact and not cmp.exact_complete) else 0
+    if not args.exact:
+        return EXIT_OK
+    status = getattr(cmp, "exact_status", None)
+    if status is None:  # pragma: no cover - older comparison objects
+        status = "exact" if cmp.exact_complete else (
+            "failed" if cmp.stop_reason == "solver_error" else "lower_bound")
+    return STATUS_EXIT[status]
+
+
+def _import_function(spec):
+    import importlib
+    import importlib.util
+
+    if ":" not in spec:
+        raise CLIError(f"expected MODULE:FUNCTION or path.py:FUNCTION; got {spec!r}")
+    mod_name, func_name = spec.rsplit(":", 1)
+    try:
+        if mod_name.endswith(".py"):
+            path = Path(mod_name)
+            loader_spec = importlib.util.spec_from_file_location(path.stem, path)
+            if loader_spec is None or not path.exists():
+                raise CLIError(f"no file {path}")
+            module = importlib.util.module_from_spec(loader_spec)
+            loader_spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(mod_name)
+    except ImportError as exc:
+        raise CLIError(f"cannot import {mod_name}: {exc}") from None
+    try:
+        return getattr(module, func_name)
+    except AttributeError:
+        raise CLIError(f"{mod_name} has no function {func_name!r}") from None
+
+
+def cmd_check(args):
+    from .testing import SHIPPED_UPPER_BOUNDS, check_bound
+
+    if args.bound in SHIPPED_UPPER_BOUNDS:
+        fn = SHIPPED_UPPER_BOUNDS[args.bound]
+    else:
+        fn = _import_function(args.bound)
+    report = check_bound(fn, args.kind)
+    print(report)
+    return EXIT_OK if report.ok and report.n_checked else EXIT_CHECK_FAILED
+
+
+def cmd_zoo(args):
+    from .testing import load_zoo, regenerate_zoo
+
+    if args.regenerate:
+        if args.output:
+            _check_output(args.output, "--output")
+        recs = regenerate_zoo(args.output, progress=True)
+        print(f"certified {len(recs)} entries")
+        return EXIT_OK
+    for e in load_zoo():
+        print(f"{e.exact_count:>8}  {e.kind:<12} {e.name}")
+    return EXIT_OK
+
+
+# ================================================================ parser
+def _add_domain_args(p):
+    p.add_argument("model", help=".npz of weights (W0, b0, W1, b1, ...), a network .json, or a "
+                                 "torch file (state dict or tensors; a whole module needs "
+                                 "--trust-pickle)")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="allow unpickling a torch file (a whole saved nn.Module); unpickling runs "
+                        "code stored in the file, so use it only for files you trust")
+    p.add_argument("--box", metavar="LO HI",
+                   help="box domain: LO and HI each a number (every coordinate) or a comma list, "
+                        "e.g. --box -1 1, --box -1,-1 1,1, --box=-1,-1,1,1")
+    p.add_argument("--ball", metavar="CENTER RADIUS",
+                   help="Euclidean ball: CENTER a number or a comma list, e.g. --ball -0.5,0 1 "
+                        "or --ball=-0.5,0,1")
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="polyregions", description="Exact linear regions of ReLU networks."
+        prog="polyregions", description="Exact linear regions of ReLU networks.",
+        epilog="Exit status: 0 exact, 1 a check failed, 2 bad input, 3 lower bound or "
+               "unfinished, 4 exact at a resolution, 5 solver failure, 130 Ctrl-C before any "
+               "count (see the README).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("count", help="count the activation regions of a network in a domain")
     _add_domain_args(p)
     p.add_argument("--max-regions", type=int, default=None, help="stop after this many regions")
-    p.add_argument("--time-limit", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="stop after this many seconds (enumeration and --verify together)")
     p.add_argument("--seed", type=int, default=0, help="random_state for the seed point")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (-1: one per CPU)")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.add_argument("--progress", action="store_true",
+                   help="show progress bars (enumeration and --verify) on stderr")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("--save", metavar="RESULT.json", default=None,
                    help="write the regions (patterns, certificates, edges, network, domain) as JSON")
@@ -281,7 +585,8 @@ def build_parser():
                    help="with --save: include every region's H-representation")
     p.add_argument("--verify", action="store_true",
                    help="also check patterns by a forward pass, the volume sum and (2-D) Euler's "
-                        "formula; exit 1 if a check fails")
+                        "formula; exit 1 if a check fails, 3 if --time-limit or Ctrl-C cuts it "
+                        "short")
     p.set_defaults(func=cmd_count)
 
     _add_estimate_parser(sub)
@@ -314,23 +619,32 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run the CLI; return the exit status of the table in the module docstring."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(_join_domain_values(argv))
+    except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
         return args.func(args)
+    except CLIError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except SystemExit as exc:
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
-            return 2
+            return EXIT_BAD_INPUT
         raise
-    except ValueError as exc:
-        # Argument values the library rejects (e.g. --max-regions 0): its messages say what to do.
+    except (ValueError, ImportError) as exc:
+        # Argument values the library rejects (e.g. --jobs 0), or an optional dependency that
+        # is missing: the messages say what to do.
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `polyregions ... | head`
-        return 0
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -378,6 +378,12 @@ class EstimatorComparison:
         engine missed regions (its count is then too low) or a sample point
         fell in a region thinner than the engine's resolution. ``None``
         without a complete engine run.
+    settings : dict
+        The arguments of the run.
+    exact_status : str or None
+        The engine's :attr:`RegionSet.status` (``"exact"``,
+        ``"exact_at_resolution"``, ``"lower_bound"`` or ``"failed"``);
+        ``None`` if it was not run.
 
     Examples
     --------
@@ -398,6 +404,7 @@ class EstimatorComparison:
     volume_total: float | None
     engine_missed: int | None = None
     settings: dict = field(default_factory=dict)
+    exact_status: str | None = None
 
     def row(self, name, n_samples=None):
         """The row called ``name`` (for sample-based rows, the one with ``n_samples``).
@@ -481,6 +488,7 @@ class EstimatorComparison:
                 "count_is": (None if self.exact_count is None
                              else "exact" if self.exact_complete else "lower bound"),
                 "stop_reason": self.stop_reason,
+                "status": self.exact_status,
             },
             "coverage_reference": self.coverage_reference,
             "line_mismatches": self.line_mismatches,
@@ -826,6 +834,7 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
         line_mismatches=line_mismatches,
         volume_total=volume_total,
         engine_missed=engine_missed,
+        exact_status=None if rs is None else rs.status,
         settings={"n_samples": list(sizes), "n_lines": int(n_lines),
                   "n_distance_points": int(n_distance_points), "n_holdout": n_holdout,
                   "level": level, "time_limit": time_limit, "max_regions": max_regions},

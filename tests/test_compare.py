@@ -156,7 +156,7 @@ def test_markdown_and_dict(two_d):
     text = json.dumps(d, allow_nan=False)
     back = json.loads(text)
     assert back["exact"] == {"count": cmp.exact_count, "complete": True, "count_is": "exact",
-                             "stop_reason": None}
+                             "stop_reason": None, "status": "exact"}
     assert len(back["rows"]) == len(cmp.rows)
     assert back["rows"][0]["name"] == "exact engine"
     assert isinstance(cmp, EstimatorComparison)
