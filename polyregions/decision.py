@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .polytope import clip_rows_to_ball
 from .lp import chebyshev_ball
 from .results import RegionSet, region_halfspaces
 
@@ -178,10 +179,8 @@ def decision_boundary(rs, *, pieces=None):
     for i in range(rs.n_regions):
         A, b, _ = region_halfspaces(rs.network, dom, rs.patterns[i], tol.zero_row)
         if ball is not None:
-            from .geometry import _ball_box_rows
-
-            Ab, bb = _ball_box_rows(ball, dom.dim)
-            A, b = np.vstack([A, Ab]), np.concatenate([b, bb])
+            # Bound the cell LPs without cutting the cell's part inside the ball.
+            A, b, _, _ = clip_rows_to_ball(A, b, ball)
         S, s = region_scores(rs, i)
         first = int(np.argmax(S @ rs.interior_points[i] + s))
         won = []

@@ -254,7 +254,7 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
     mappable = _draw_regions(ax, rs, pieces, colouring, cmap, output_index)
     if show_boundaries:
         _draw_boundaries(ax, rs, pieces, colouring.hide, boundary_color, boundary_width)
-    _draw_overlays(ax, rs, show_graph, points)
+    _draw_overlays(ax, rs, show_graph, points, decision_boundary, decision_color)
     _frame(ax, rs, pieces, points)
     if mappable is not None and colorbar:
         label = colorbar_label or colouring.label or (
@@ -396,11 +396,11 @@ def _draw_boundaries(ax, rs, pieces, hide, color, width):
     ax.add_collection(lines)
 
 
-def _draw_overlays(ax, rs, show_graph, points):
-    """The adjacency graph and the marked points, above the regions."""
+def _draw_overlays(ax, rs, show_graph, points, decision_boundary, decision_color):
+    """The decision boundary, the adjacency graph and the marked points, above the regions."""
     from matplotlib.collections import LineCollection
 
-    if decision_boundary and dom.bounded:
+    if decision_boundary and rs.domain.bounded:
         from .decision import decision_boundary as _decision
 
         db = _decision(rs)
