@@ -36,7 +36,8 @@ import numpy as np
 
 from .domain import as_domain
 from .network import as_network
-from .lp import chebyshev_ball, facet_meets_ball, facet_rows
+from .ball import facet_in_ball, independent_rows, region_in_ball
+from .lp import chebyshev_ball, facet_rows, inscribed_radius
 from .results import RegionSet, pattern_rows
 from .tolerances import Tolerances
 
@@ -67,7 +68,16 @@ class _Engine:
         self.radius_cap = np.inf if (domain.bounded and len(bd)) else tol.radius_cap * self.scale
         self.radius_min = tol.radius * self.scale
         self.radius_empty = tol.empty * self.scale
+        self.basis = None
+        if self.ball is not None and net.n_neurons:
+            # Every neuron's gradient is a combination of the first layer's rows, so a
+            # region is a cylinder over its trace on their span: the ball's decisions
+            # live in that subspace (16-D for a 784-input net with 16 first neurons).
+            W1 = net.weights[0] if domain.input_map is None else net.weights[0] @ domain.input_map[0]
+            if W1.shape[0] < domain.dim:
+                self.basis = np.linalg.qr(W1.T)[0]
         self.lp_calls = 0
+        self.qp_calls = 0
         self.qhull_fallbacks = 0
         self.slow_neighbours = 0
 
@@ -100,6 +110,69 @@ class _Engine:
         self.lp_calls += 1
         return chebyshev_ball(A, b, radius_cap=self.radius_cap, ball=self.ball)
 
+    def ball_region(self, A, b, owner):
+        """Classify one pattern's rows in the ball domain (SPEC.md §1, :mod:`polyregions.ball`).
+
+        Works in centred coordinates ``y`` of the first layer's row space
+        (``x = c + basis @ y``), with the neuron rows only plus the
+        circumscribed box of the ball there, which keeps the LPs bounded and
+        cuts the open ball nowhere. Returns ``(kind, x0, r, rows)``:
+        ``kind`` is ``"region"`` (radius of region ∩ ball certified above
+        ``radius_min`` at ``x0``, recomputed from the original rows),
+        ``"thin"`` (its upper bound is at most ``radius_min``), ``"empty"``
+        (proved disjoint, or that bound at most ``radius_empty``) or
+        ``"undecided"``; ``rows`` is ``(idx, Ay, by, y0, hull, hull_thin)``
+        for the facet step: the neuron rows in ``y``, the certified point and
+        a point strictly inside the region's own rows.
+        """
+        c, R = self.ball
+        # The ball domain has no rows of its own (the engine's box, owner -1, is rebuilt below).
+        idx = np.flatnonzero(owner >= 0)
+        An, bn = A[idx], b[idx]
+        Ay = An if self.basis is None else An @ self.basis
+        by = bn - An @ c
+        k = Ay.shape[1]
+        I = np.eye(k)
+        fit = region_in_ball(np.vstack([Ay, I, -I]), np.concatenate([by, np.full(2 * k, R)]),
+                             np.zeros(k), R, target=self.radius_min)
+        self.lp_calls += fit.n_lp
+        self.qp_calls += fit.n_qp
+        if fit.meets is False or fit.radius_bound <= self.radius_empty or fit.polytope_radius <= self.radius_empty:
+            return "empty", None, None, None
+        rows = (idx, Ay, by, fit.point, fit.polytope_point, fit.polytope_radius <= self.radius_min)
+        x0, r = None, fit.radius
+        if fit.point is not None:
+            x0 = c + (fit.point if self.basis is None else self.basis @ fit.point)
+            r = min(r, inscribed_radius(An, bn, x0, self.ball))  # the certificate in input space
+        if r > self.radius_min:
+            return "region", x0, r, rows
+        return ("thin" if fit.radius_bound <= self.radius_min else "undecided"), x0, r, rows
+
+    def ball_process(self, p, A, b, owner, undetermined):
+        """:meth:`process` in a ball domain: only facets certified to meet the ball are edges."""
+        kind, x0, r, rows = self.ball_region(A, b, owner)
+        if kind == "empty":
+            return "empty", None, None, ()
+        idx, Ay, by, y0, hull, hull_thin = rows
+        if independent_rows(Ay):
+            groups = [[k] for k in range(len(idx))]  # each row carries a facet: no LP
+        else:
+            groups = self.facets(Ay, by, hull, hull_thin)
+        zero = np.zeros(Ay.shape[1])
+        out = []
+        for group in groups:
+            j = group[0]
+            meets = facet_in_ball(Ay, by, j, zero, self.ball[1], x0=y0 if kind == "region" else None)
+            self.qp_calls += meets.n_qp
+            if meets.meets is False:
+                continue  # shared facet outside the ball: not an edge in the domain
+            neurons = owner[idx[group]]
+            normal = A[idx[j]] / np.linalg.norm(A[idx[j]])
+            q = self.neighbour(p, neurons, normal, undetermined)
+            # Undecided: cross it (the neighbour is tested on its own) but record no edge.
+            out.append((q, tuple(sorted(neurons.tolist())) if meets.meets else None))
+        return kind, x0, r, out
+
     def facets(self, A, b, x0, thin):
         """Facet groups: a list of arrays of row indices carrying the same hyperplane."""
         norms = np.sqrt(np.einsum("ij,ij->i", A, A))
@@ -128,6 +201,8 @@ class _Engine:
         if data is None:
             return "empty", None, None, ()
         A, b, owner, _, undetermined = data
+        if self.ball is not None:
+            return self.ball_process(p, A, b, owner, undetermined)
         res = self.chebyshev(A, b)
         if res is None or res[1] <= self.radius_empty:
             return "empty", None, None, ()
@@ -148,7 +223,7 @@ class _Engine:
         return ("thin" if thin else "region"), x0, r, out
 
     def counters(self):
-        return {"lp_calls": self.lp_calls, "qhull_fallbacks": self.qhull_fallbacks,
+        return {"lp_calls": self.lp_calls, "qp_calls": self.qp_calls, "qhull_fallbacks": self.qhull_fallbacks,
                 "slow_neighbours": self.slow_neighbours}
 
     def neighbour(self, p, neurons, normal, undetermined):
@@ -262,7 +337,11 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
         p0 = net.activation_patterns(domain.to_input(u))[0]
         data = eng.halfspaces(p0)
         if data is not None:
-            res = eng.chebyshev(data[0], data[1])
+            if eng.ball is not None:
+                res = eng.ball_region(data[0], data[1], data[2])[1:3]
+                res = res if res[0] is not None else None
+            else:
+                res = eng.chebyshev(data[0], data[1])
             if res is not None and res[1] > eng.radius_min:
                 frontier.append((key_of(p0), p0))
                 seen[key_of(p0)] = None
@@ -278,17 +357,19 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
 
         bar = tqdm(unit=" regions", desc="enumerating", dynamic_ncols=True)
 
-    n_thin = 0
+    n_thin = n_undecided = 0
 
     def register(key, p, outcome):
         """Record one processed pattern; queue its unseen neighbours."""
-        nonlocal n_thin
+        nonlocal n_thin, n_undecided
         status, x0, r, neighbours = outcome
         if status == "empty":
             seen[key] = -1
             return
-        if status == "thin":
-            n_thin += 1
+        if status in ("thin", "undecided"):
+            # Not counted but traversed, as regions may be reachable only through it.
+            n_thin += status == "thin"
+            n_undecided += status == "undecided"
             seen[key] = -1
         else:
             seen[key] = len(radii)
@@ -302,7 +383,7 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
         for q, neurons in neighbours:
             # Serial runs pass patterns; the parallel search passes packed keys.
             qk = q if isinstance(q, bytes) else key_of(q)
-            if status == "region":
+            if status == "region" and neurons is not None:  # None: facet not certified in the domain
                 edges.setdefault(frozenset((key, qk)), neurons)
             if qk not in seen:
                 seen[qk] = None
@@ -366,6 +447,7 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     stats = {
         "seconds": time.perf_counter() - t_start,
         "lp_calls": eng.lp_calls,
+        "qp_calls": eng.qp_calls,
         "qhull_fallbacks": eng.qhull_fallbacks,
         "slow_neighbours": eng.slow_neighbours,
         "frontier": len(frontier) + in_flight,
@@ -378,6 +460,7 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
         np.array(points).reshape(-1, domain.dim),
         np.array(radii),
         e_list, e_neurons, complete, None if complete else stop_reason, n_thin, tol, stats,
+        n_undecided=n_undecided,
     )
 
 
@@ -414,7 +497,7 @@ def _parallel_search(net, domain, tol, n_jobs, frontier, register, budget_spent)
     import multiprocessing as mp
 
     n = net.n_neurons
-    counters = {"lp_calls": 0, "qhull_fallbacks": 0, "slow_neighbours": 0}
+    counters = {"lp_calls": 0, "qp_calls": 0, "qhull_fallbacks": 0, "slow_neighbours": 0}
     # spawn, not fork: a forked child would inherit HiGHS' thread scheduler without its threads.
     ex = cf.ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"),
                                 initializer=_worker_init, initargs=(net, domain, tol))

@@ -3,11 +3,12 @@
 Everything the engine asks of a polytope goes through here:
 
 * :func:`chebyshev_ball` -- largest inscribed ball (feasibility and full
-  dimension in one LP), optionally intersected with a Euclidean ball through
-  tangent cuts;
+  dimension in one LP); with a Euclidean ball it delegates to
+  :mod:`polyregions.ball`;
 * :func:`facet_rows` -- which rows carry facets (qhull on the polar dual,
   an LP per row where qhull cannot be trusted);
-* :func:`facet_meets_ball` -- whether a facet reaches into an open ball;
+* :func:`facet_meets_ball` -- whether a facet may reach into an open ball
+  (:mod:`polyregions.ball` decides it);
 * :func:`bounding_box` and :func:`solve_lp` -- small utilities.
 
 All LPs run on one reused HiGHS object per thread, fed through the flat-array
@@ -148,14 +149,14 @@ def inscribed_radius(A, b, x, ball=None):
     return float(r)
 
 
-def chebyshev_ball(A, b, radius_cap=1.0, ball=None, max_cuts=60):
+def chebyshev_ball(A, b, radius_cap=1.0, ball=None):
     """Chebyshev centre and radius of ``{x : A x <= b}`` (intersected with ``ball``).
 
     Solves ``max t  s.t.  a_i x + ||a_i|| t <= b_i,  0 <= t <= radius_cap``.
-    With ``ball=(c, R)`` the constraint ``||x - c|| + t <= R`` is replaced by
-    tangent cuts ``u.(x - c) + t <= R``, added until the cut LP's radius and
-    the radius certified at its centre agree to within 1e-3 (relative) or a
-    decision is clear; the returned radius is the certified one.
+    With ``ball=(c, R)`` the question is delegated to
+    :func:`polyregions.ball.region_in_ball` (a QP and certificates; see
+    there), and ``None`` then also means the polytope is certified to miss
+    the open ball.
 
     Parameters
     ----------
@@ -167,8 +168,6 @@ def chebyshev_ball(A, b, radius_cap=1.0, ball=None, max_cuts=60):
         ``np.inf`` to detect unboundedness (then ``(None, inf)`` is returned
         for an unbounded radius).
     ball : (center, radius) or None
-    max_cuts : int
-        Tangent-cut rounds for the ball.
 
     Returns
     -------
@@ -178,6 +177,11 @@ def chebyshev_ball(A, b, radius_cap=1.0, ball=None, max_cuts=60):
     """
     A = np.asarray(A, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
+    if ball is not None:
+        from .ball import region_in_ball
+
+        res = region_in_ball(A, b, ball[0], ball[1])
+        return None if res.meets is False else (res.point, res.radius)
     m, n = A.shape
     norms = np.sqrt(np.einsum("ij,ij->i", A, A))
     rows = np.hstack([A, norms[:, None]])
@@ -189,15 +193,6 @@ def chebyshev_ball(A, b, radius_cap=1.0, ball=None, max_cuts=60):
     col_hi[n] = INF if not np.isfinite(radius_cap) else float(radius_cap)
     row_lo = np.full(m, -INF)
     row_hi = b
-    if ball is not None:
-        c, R = ball
-        c = np.asarray(c, dtype=np.float64)
-        # Start with the 2n axis-aligned tangent cuts, i.e. the circumscribed box.
-        I = np.eye(n)
-        cuts = np.hstack([np.vstack([I, -I]), np.ones((2 * n, 1))])
-        rows = np.vstack([rows, cuts])
-        row_lo = np.full(m + 2 * n, -INF)
-        row_hi = np.concatenate([b, R + np.concatenate([c, -c])])
     h = _solver()
     _pass_dense(h, cost, col_lo, col_hi, row_lo, row_hi, rows)
     h.run()
@@ -210,29 +205,7 @@ def chebyshev_ball(A, b, radius_cap=1.0, ball=None, max_cuts=60):
         raise LPError(f"HiGHS returned {status} for a Chebyshev-centre LP with {m} rows.")
     sol = np.asarray(h.getSolution().col_value)
     x, t = sol[:n], sol[n]
-    if ball is None:
-        return x, inscribed_radius(A, b, x) if m else float(t)
-    c, R = ball
-    for _ in range(max_cuts):
-        r_cert = inscribed_radius(A, b, x, ball) if m else R - float(np.linalg.norm(x - c))
-        # t is an upper bound on the true radius, r_cert a lower bound.
-        if t <= 0 or r_cert >= t - 1e-3 * max(t, 1e-12):
-            break
-        d = x - c
-        nd = float(np.linalg.norm(d))
-        if nd == 0:
-            break
-        u = d / nd
-        h.addRow(-INF, float(R + u @ c), n + 1, np.arange(n + 1, dtype=np.int32), np.r_[u, 1.0])
-        h.run()
-        status = h.getModelStatus()
-        if status == _INFEASIBLE:
-            return None
-        if status != _OPTIMAL:
-            raise LPError(f"HiGHS returned {status} while cutting a ball constraint.")
-        sol = np.asarray(h.getSolution().col_value)
-        x, t = sol[:n], sol[n]
-    return x, inscribed_radius(A, b, x, ball) if m else R - float(np.linalg.norm(x - c))
+    return x, inscribed_radius(A, b, x) if m else float(t)
 
 
 def _facet_rows_lp(A, b, rel_tol):
@@ -336,58 +309,18 @@ def is_bounded(A):
     return h.getModelStatus() == _OPTIMAL
 
 
-def facet_meets_ball(A, b, j, center, radius, x0=None, max_cuts=60):
-    """Whether facet ``{x : A x <= b, a_j x = b_j}`` meets the open ball ``B(center, radius)``.
+def facet_meets_ball(A, b, j, center, radius, x0=None):
+    """Whether facet ``{x : A x <= b, a_j x = b_j}`` may meet the open ball ``B(center, radius)``.
 
-    A cutting-plane LP: maximise ``s`` over points of the facet subject to
-    tangent cuts ``u.(x - c) + s <= R`` of the ball; the LP value bounds
-    ``max (R - ||x - c||)`` over the facet from above, and each LP point
-    gives a lower bound, so the loop stops as soon as the sign is certain.
-    (HiGHS' QP solver was measured to stall on some of these.) If
-    ``x0`` (a point of the polytope) projects onto the facet inside the ball,
-    no LP is needed. An undecided case after ``max_cuts`` rounds answers
-    ``True``: crossing a facet outside the ball costs only a wasted LP
-    later, while skipping one inside it could lose regions.
+    Delegates to :func:`polyregions.ball.facet_in_ball` (a QP over the facet
+    with certificates both ways). ``False`` is proved; an undecided case
+    answers ``True``, as crossing a facet outside the ball only costs work
+    while skipping one inside it could lose regions. ``x0`` is a point of
+    the polytope inside the ball, if known.
     """
-    A = np.asarray(A, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    c = np.asarray(center, dtype=np.float64)
-    m, n = A.shape
-    aj = A[j]
-    eps = 1e-12 * max(1.0, radius)
-    if x0 is not None:
-        p = x0 + (b[j] - aj @ x0) / (aj @ aj) * aj
-        if np.all(A @ p <= b + 1e-12 * np.maximum(1.0, np.abs(b))) and np.linalg.norm(p - c) < radius - eps:
-            return True
-    if abs(b[j] - aj @ c) / np.sqrt(aj @ aj) >= radius:
-        return False  # the whole hyperplane misses the open ball
-    I = np.eye(n)
-    rows = np.vstack([np.hstack([A, np.zeros((m, 1))]), np.hstack([np.vstack([I, -I]), np.ones((2 * n, 1))])])
-    row_lo = np.full(m + 2 * n, -INF)
-    row_lo[j] = b[j]
-    row_hi = np.concatenate([b, radius + np.concatenate([c, -c])])
-    cost = np.zeros(n + 1)
-    cost[n] = -1.0
-    h = _solver("ball")
-    _pass_dense(h, cost, np.full(n + 1, -INF), np.r_[np.full(n, INF), radius], row_lo, row_hi, rows)
-    for _ in range(max_cuts):
-        h.run()
-        st = h.getModelStatus()
-        if st == _INFEASIBLE:
-            return False
-        if st != _OPTIMAL:
-            return True
-        sol = np.asarray(h.getSolution().col_value)
-        x, s = sol[:n], sol[n]
-        if s <= eps:
-            return False
-        d = x - c
-        nd = float(np.linalg.norm(d))
-        if radius - nd > eps:
-            return True
-        u = d / nd
-        h.addRow(-INF, float(radius + u @ c), n + 1, np.arange(n + 1, dtype=np.int32), np.r_[u, 1.0])
-    return True
+    from .ball import facet_in_ball
+
+    return facet_in_ball(A, b, j, center, radius, x0=x0).meets is not False
 
 
 def solve_lp(c, A, b, lo=None, hi=None):
