@@ -223,7 +223,7 @@ def _best_on_segment(A, b, norms, c, radius, p, z):
     return p + best_t * dz
 
 
-def region_in_ball(A, b, center, radius, *, target=0.0, interior=None, max_cuts=MAX_CUTS):
+def region_in_ball(A, b, center, radius, *, target=0.0, interior=None, max_cuts=None):
     """Decide whether ``R = {A x <= b}`` meets the open ball ``B(center, radius)`` in a set with interior.
 
     Parameters
@@ -239,8 +239,9 @@ def region_in_ball(A, b, center, radius, *, target=0.0, interior=None, max_cuts=
         full-dimension threshold); ``meets`` itself is about radius ``> 0``.
     interior : (x, r), optional
         ``R``'s Chebyshev centre and certified radius if already known.
-    max_cuts : int
-        Tangent-cut LPs allowed when the segment point leaves the decision open.
+    max_cuts : int, optional
+        Tangent-cut LPs allowed when the segment point leaves the decision
+        open (default :data:`MAX_CUTS`).
 
     Returns
     -------
@@ -259,6 +260,7 @@ def region_in_ball(A, b, center, radius, *, target=0.0, interior=None, max_cuts=
     A, b = _rows(A, b)
     c = np.asarray(center, dtype=np.float64)
     radius = float(radius)
+    max_cuts = MAX_CUTS if max_cuts is None else int(max_cuts)
     m, n = A.shape
     n_lp = n_qp = 0
 
