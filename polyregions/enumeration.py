@@ -213,10 +213,6 @@ class _Engine:
             if np.any(owner[group] < 0):
                 continue  # the facet lies on the domain's boundary
             j = group[0]
-            if self.ball is not None:
-                self.lp_calls += 1
-                if not facet_meets_ball(A, b, j, *self.ball, x0=x0):
-                    continue  # shared facet outside the ball: not an edge in the domain
             normal = A[j] / np.linalg.norm(A[j])
             q = self.neighbour(p, owner[group], normal, undetermined)
             out.append((q, tuple(sorted(owner[group].tolist()))))
