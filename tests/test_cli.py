@@ -376,6 +376,20 @@ def test_verify_gets_the_remaining_time_and_progress(small_model, monkeypatch, c
     assert json.loads(capsys.readouterr().out)["verification"]["status"] == "incomplete"
 
 
+def test_real_verify_cut_short_exits_3(small_model, monkeypatch, capsys):
+    import polyregions.cli as cli
+    from polyregions.verification import verify
+
+    _, path = small_model
+    # The real checks, given almost no time: the report says which were cut short.
+    monkeypatch.setattr(cli, "_verify_function",
+                        lambda: lambda rs, **kw: verify(rs, **{**kw, "time_limit": 1e-9}))
+    assert main(["count", str(path), "--box", "-1", "1", "--verify", "--json"]) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "exact" and data["verification"]["status"] == "incomplete"
+    assert data["verification"]["cut_short"]
+
+
 def _net_box(path):
     from polyregions import load_network
 
