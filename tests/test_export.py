@@ -160,3 +160,132 @@ def test_inconsistent_documents_are_refused(edit, message):
     edit(doc)
     with pytest.raises(ValueError, match=message):
         from_json(json.dumps(doc))
+
+
+# ------------------------------------------- validation and re-certification
+def _doc(name="box2"):
+    return json.loads(to_json(CASES[name]()))
+
+
+def _remove_region(doc, k):
+    """Delete region k with its edges and renumber: a consistent-looking file."""
+    keep = [i for i in range(doc["n_regions"]) if i != k]
+    new = {old: i for i, old in enumerate(keep)}
+    for f in ("patterns", "interior_points", "radii"):
+        doc[f] = [doc[f][i] for i in keep]
+    pairs = [(e, n) for e, n in zip(doc["edges"], doc["edge_neurons"]) if k not in e]
+    doc["edges"] = [[new[a], new[b]] for (a, b), _ in pairs]
+    doc["edge_neurons"] = [n for _, n in pairs]
+    doc["n_regions"] -= 1
+
+
+def _duplicate_region(doc, k):
+    for f in ("patterns", "interior_points", "radii"):
+        doc[f].append(doc[f][k])
+    doc["n_regions"] += 1
+
+
+def _scale_radius(doc, k, factor):
+    doc["radii"][k] *= factor
+
+
+def _largest(doc):
+    return int(np.argmax(doc["radii"]))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["radii"].__setitem__(0, 1e6), "radii: 1 radii exceed"),
+    (lambda d: d["radii"].__setitem__(3, {"$float": "inf"}), "field 'radii': entry 3 holds inf"),
+    (lambda d: _scale_radius(d, 5, 1.001), "radii: 1 radii exceed"),
+    (lambda d: d["interior_points"][2].__setitem__(0, {"$float": "nan"}),
+     "field 'interior_points': entry 2 holds nan"),
+    (lambda d: d["interior_points"][2].__setitem__(0, True), "entry 2 holds True"),
+    (lambda d: d["interior_points"].__setitem__(0, [5.0, 5.0]), "outside the domain"),
+    (lambda d: d.__setitem__("n_thin", -5), "field 'n_thin': -5 is not a count"),
+    (lambda d: d.__setitem__("n_undecided", 1.5), "field 'n_undecided'"),
+    (lambda d: d.__setitem__("format_version", -1), "field 'format_version': -1"),
+    (lambda d: d.__setitem__("format_version", "2"), "field 'format_version'"),
+    (lambda d: d.__setitem__("format_version", True), "field 'format_version'"),
+    (lambda d: _duplicate_region(d, 4), "regions 4 and .* have the same pattern"),
+    (lambda d: _remove_region(d, _largest(d)), "a pattern no region has"),
+    (lambda d: d.__setitem__("status", "exact_at_resolution"), "field 'status'"),
+    (lambda d: d.__setitem__("n_merged", 2), "field 'status'"),
+    (lambda d: d.__setitem__("extra", 1), r"fields \['extra'\] are unknown"),
+    (lambda d: d.pop("radii"), r"fields \['radii'\] are missing"),
+    (lambda d: d["edges"].append(list(d["edges"][0])) or d["edge_neurons"].append([0]),
+     "joined twice"),
+    (lambda d: d["edge_neurons"].__setitem__(0, [0, 0]), "distinct neurons"),
+    (lambda d: d["patterns"].__setitem__(1, d["patterns"][0][:-1] + "f"), "pattern"),
+    (lambda d: d["tolerances"].__setitem__("radius", -1.0), "field 'tolerances'"),
+    (lambda d: d["tolerances"].__setitem__("speed", 1.0), "field 'tolerances'"),
+    (lambda d: d["domain"].pop("hi"), "field 'domain'"),
+    (lambda d: d["domain"].__setitem__("lo", [-1.0, -1.0, -1.0]), "field 'domain'"),
+    (lambda d: d.__setitem__("stats", [1]), "field 'stats'"),
+    (lambda d: d.__setitem__("complete", 1), "field 'complete'"),
+    (lambda d: d.__setitem__("stop_reason", "undecided") or d.__setitem__("complete", False)
+     or d.__setitem__("status", "lower_bound"), "n_undecided is 0"),
+])
+def test_from_json_names_the_bad_field(edit, message):
+    doc = _doc()
+    edit(doc)
+    with pytest.raises(ValueError, match=message):
+        from_json(json.dumps(doc))
+
+
+def test_a_small_removed_region_needs_verify():
+    # Documented limit: a tiny region removed with its edges passes the cheap checks; the volume
+    # sum of rs.verify() finds it.
+    doc = _doc()
+    k = int(np.argmin(doc["radii"]))
+    _remove_region(doc, k)
+    rs = from_json(json.dumps(doc))
+    assert rs.n_regions == doc["n_regions"] and not rs.verify().ok
+
+
+def test_bare_non_finite_tokens_and_recertify_off():
+    text = to_json(CASES["box2"]())
+    with pytest.raises(ValueError, match="Infinity"):
+        from_json(text.replace('"radii": [', '"radii": [Infinity, ', 1))
+    doc = json.loads(text)
+    doc["radii"][0] *= 2
+    assert from_json(json.dumps(doc), recertify=False).radii[0] == doc["radii"][0]
+
+
+def test_from_json_sources(tmp_path):
+    for source, error, message in [
+        ("", ValueError, "empty string"),
+        ("   \n", ValueError, "empty string"),
+        ("[1, 2]", ValueError, "JSON object; got list"),
+        ("3", ValueError, "got int"),
+        ("null", ValueError, "got NoneType"),
+        ('"text"', ValueError, "got str"),
+        ("{not json", ValueError, "not valid JSON"),
+        (str(tmp_path / "missing.json"), FileNotFoundError, "no file"),
+        (tmp_path / "missing.json", FileNotFoundError, "no file"),
+        (tmp_path, ValueError, "directory"),
+        (3, TypeError, "JSON text or a path"),
+    ]:
+        with pytest.raises(error, match=message):
+            from_json(source)
+    (tmp_path / "empty.json").write_text("")
+    with pytest.raises(ValueError, match="is empty"):
+        from_json(tmp_path / "empty.json")
+    rs = CASES["box2"]()
+    assert equal_results(rs, from_json(to_json(rs).encode()))
+
+
+def test_status_fields_round_trip_and_version_1_files():
+    rs = CASES["box2"]()
+    for kw, status in (({"n_merged": 2}, "exact_at_resolution"),
+                       ({"n_undecided": 3}, "lower_bound")):
+        other = RegionSet(rs.network, rs.domain, rs.patterns, rs.interior_points, rs.radii,
+                          rs.edges, rs.edge_neurons, True, None, 0, rs.tolerances, rs.stats, **kw)
+        doc = json.loads(to_json(other))
+        assert doc["status"] == status and doc["n_merged"] == kw.get("n_merged", 0)
+        back = from_json(json.dumps(doc))
+        assert back.status == status and equal_results(other, back)
+    doc = json.loads(to_json(rs))
+    for f in ("status", "n_merged", "n_undecided"):
+        doc.pop(f)
+    doc["format_version"] = 1
+    assert equal_results(rs, from_json(json.dumps(doc)))
