@@ -345,7 +345,7 @@ def cmd_count(args):
     t0 = time.perf_counter()
     rs = enumerate_regions(
         net, domain, max_regions=args.max_regions, time_limit=args.time_limit,
-        progress=args.progress, random_state=args.seed, n_jobs=args.jobs,
+        progress=args.progress, random_state=args.seed, n_jobs=args.jobs, method=args.method,
     )
     # From here on the count exists: it is printed whatever happens next.
     codes = [STATUS_EXIT[rs.status]]
@@ -569,6 +569,9 @@ def build_parser():
                    help="stop after this many seconds (enumeration and --verify together)")
     p.add_argument("--seed", type=int, default=0, help="random_state for the seed point")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (-1: one per CPU)")
+    p.add_argument("--method", choices=["auto", "lp", "subdivision"], default="auto",
+                   help="engine: LP search, vectorised subdivision (boxes, slices, 2-D polygons), "
+                        "or auto (picks by domain and dimension)")
     p.add_argument("--progress", action="store_true",
                    help="show progress bars (enumeration and --verify) on stderr")
     p.add_argument("--json", action="store_true", help="print a JSON summary")

@@ -244,7 +244,7 @@ class _Engine:
 
 
 def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, progress=False,
-                      random_state=0, tolerances=None, seed_point=None, n_jobs=1):
+                      random_state=0, tolerances=None, seed_point=None, n_jobs=1, method="auto"):
     """Find every full-dimensional activation region of ``net`` in ``domain``.
 
     Parameters
@@ -274,6 +274,12 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
         more than a few seconds (each worker starts a Python in about 0.7 s):
         4-[16,16] in [-1,1]^4 took 13-16 s with 2 workers against 24-27 s
         serially on a 2-core machine.
+    method : {"auto", "lp", "subdivision"}, default "auto"
+        ``"lp"``: this breadth-first LP search; ``"subdivision"``: the
+        vectorised engine of :mod:`polyregions.subdivision` (boxes, slices,
+        2-D polygons; degenerate arrangements are handed to the LP search,
+        ``stats["fallback"]`` says why); ``"auto"`` picks by domain and
+        dimension (:func:`polyregions.subdivision.choose_method`).
 
     Returns
     -------
@@ -303,6 +309,14 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     if int(n_jobs) != n_jobs or n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive integer or -1 (all CPUs); got {n_jobs!r}.")
     n_jobs = int(n_jobs)
+    if method != "lp":
+        from .subdivision import dispatch
+
+        rs = dispatch(net, domain, method, tol, max_regions=max_regions, time_limit=time_limit,
+                      progress=progress, random_state=random_state, seed_point=seed_point,
+                      n_jobs=n_jobs)
+        if rs is not None:
+            return rs
     rng = np.random.default_rng(random_state)
     eng = _Engine(net, domain, tol)
     t_start = time.perf_counter()

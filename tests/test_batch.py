@@ -16,6 +16,10 @@ class _BrokenBox(Box):
     def seed_point(self, random_state=None):
         raise FloatingPointError("boom")
 
+    @property
+    def halfspaces(self):  # the subdivision engine (method="auto" on a box) starts here
+        raise FloatingPointError("boom")
+
 
 def test_batch_matches_engine_per_domain_and_flags_budgets_and_failures():
     net = random_network(2, [8, 8], bias_std=0.2, random_state=1)

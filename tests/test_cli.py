@@ -458,3 +458,15 @@ def test_plot_and_estimate_follow_the_table(small_model, monkeypatch, tmp_path, 
     capsys.readouterr()
     assert main(["count", str(path), "--bogus"]) == EXIT_BAD_INPUT
     assert main(["--help"]) == EXIT_OK
+
+
+def test_count_method_flag(model, capsys):
+    net, path = model
+    counts = {}
+    for method in ("lp", "subdivision", "auto"):
+        assert main(["count", str(path), "--box", "-1", "1", "--json", "--method", method]) == 0
+        out = json.loads(capsys.readouterr().out)
+        counts[method] = out["n_regions"]
+        assert out["stats"].get("engine", "lp") == ("lp" if method == "lp" else "subdivision")
+    assert counts["lp"] == counts["subdivision"] == counts["auto"] == count_regions(
+        net, Box([-1, -1], [1, 1]), method="lp")

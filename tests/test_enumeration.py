@@ -325,7 +325,7 @@ def test_interrupt_returns_partial_result(monkeypatch):
 
     monkeypatch.setattr(enumeration._Engine, "facets", facets)
     net = random_network(2, [8, 8], random_state=0)
-    rs = enumerate_regions(net, Box([-1, -1], [1, 1]))
+    rs = enumerate_regions(net, Box([-1, -1], [1, 1]), method="lp")
     assert not rs.complete and rs.stop_reason == "interrupted"
     assert rs.n_regions == 9  # the tenth pattern was cut off mid-way
     monkeypatch.undo()

@@ -1,0 +1,245 @@
+"""The subdivision engine against the LP engine and closed formulas (SPEC.md §2, §4.2)."""
+
+from math import comb
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from polyregions import (
+    Ball, Box, Polytope, ReLUNetwork, Slice, count_regions, enumerate_regions, random_network,
+)
+from polyregions.constructions import construction_count, montufar, serra
+from polyregions.lp import inscribed_radius
+from polyregions.results import region_halfspaces
+from polyregions.subdivision import _certify, _effective_layers, choose_method
+
+
+def canonical(rs):
+    """Pattern set and labelled edge set, independent of region order."""
+    keys = [np.packbits(p).tobytes() for p in rs.patterns]
+    edges = {(frozenset((keys[i], keys[j])), lab)
+             for (i, j), lab in zip(rs.edges.tolist(), rs.edge_neurons)}
+    return set(keys), edges
+
+
+def check_certificates(rs):
+    """Forward pass at every interior point, radius > 0 recomputed from the H-representation."""
+    assert len(rs.check_patterns()) == 0
+    for i in range(rs.n_regions):
+        A, b, _ = region_halfspaces(rs.network, rs.domain, rs.patterns[i], rs.tolerances.zero_row)
+        r = inscribed_radius(A, b, rs.interior_points[i])
+        assert r > rs.tolerances.radius * rs.domain.scale
+        assert r == pytest.approx(rs.radii[i], rel=1e-9, abs=1e-15)
+
+
+def same_as_lp(net, domain, expect_engine="subdivision", **kw):
+    sub = enumerate_regions(net, domain, method="subdivision", **kw)
+    ref = enumerate_regions(net, domain, method="lp", **kw)
+    assert sub.stats["engine"] == expect_engine, sub.stats.get("fallback")
+    assert sub.status == ref.status
+    assert canonical(sub) == canonical(ref)
+    # canonical order: sorted by packed pattern, like the LP engine
+    assert np.array_equal(sub.patterns, ref.patterns)
+    check_certificates(sub)
+    assert sub.verify().ok
+    return sub
+
+
+def one_layer(n, N, seed, center=False):
+    rng = np.random.default_rng(seed)
+    b = np.zeros(N) if center else rng.normal(size=N)
+    return ReLUNetwork.from_weights([rng.normal(size=(N, n)), rng.normal(size=(1, N))], [b, [0.0]])
+
+
+# ---------------------------------------------------------------- Zaslavsky
+@pytest.mark.parametrize("n, N", [(2, 4), (2, 5), (2, 8), (3, 5), (1, 6)])
+def test_zaslavsky_general_position(n, N):
+    net = one_layer(n, N, seed=0)
+    box = Box(-1000 * np.ones(n), 1000 * np.ones(n))   # every vertex inside (SPEC §2)
+    rs = same_as_lp(net, box)
+    assert rs.count() == sum(comb(N, j) for j in range(n + 1))
+
+
+@pytest.mark.parametrize("n, N, expected", [(2, 4, 8), (2, 5, 10), (3, 5, 22)])
+def test_central_arrangement_falls_back(n, N, expected):
+    # every hyperplane through the origin: a vertex on each new hyperplane
+    net = one_layer(n, N, seed=3, center=True)
+    rs = same_as_lp(net, Box(-np.ones(n), np.ones(n)), expect_engine="lp")
+    assert "coincidence tolerance" in rs.stats["fallback"]
+    assert rs.count() == expected
+
+
+# ------------------------------------------------------------ constructions
+@pytest.mark.parametrize("kind, n0, widths", [
+    ("montufar", 2, [4, 4]), ("serra", 2, [6, 4]), ("serra", 1, [3, 3]), ("montufar", 3, [3, 3]),
+])
+def test_constructions_in_the_unit_cube(kind, n0, widths):
+    net = (montufar if kind == "montufar" else serra)(n0, widths)
+    cube = Box(np.zeros(n0), np.ones(n0))
+    sub = enumerate_regions(net, cube, method="subdivision")
+    ref = enumerate_regions(net, cube, method="lp")
+    assert canonical(sub) == canonical(ref)
+    assert sub.count() == construction_count(kind, n0, widths)
+    assert sub.verify().ok
+
+
+# ---------------------------------------------------------------- degenerate
+def test_duplicate_neurons_fall_back():
+    W = np.array([[1.0, 0.3], [1.0, 0.3], [-0.2, 1.0]])
+    net = ReLUNetwork.from_weights([W, np.ones((1, 3))], [[0.1, 0.1, 0.2], [0.0]])
+    rs = same_as_lp(net, Box([-1, -1], [1, 1]), expect_engine="lp")
+    assert rs.count() == 4
+
+
+def test_concurrent_lines_fall_back():
+    # three lines through (0.2, 0.1)
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    net = ReLUNetwork.from_weights([W, np.ones((1, 3))], [-W @ [0.2, 0.1], [0.0]])
+    rs = same_as_lp(net, Box([-1, -1], [1, 1]), expect_engine="lp")
+    assert rs.count() == 6
+
+
+def test_vertex_exactly_on_a_later_hyperplane_falls_back():
+    # layer 2 neuron z = h1 - h2 vanishes where the two layer-1 lines cross
+    W0 = np.array([[1.0, 0.5], [-0.3, 1.0]])
+    net = ReLUNetwork.from_weights([W0, [[1.0, -1.0]], [[1.0]]], [[0.1, -0.2], [0.0], [0.0]])
+    rs = same_as_lp(net, Box([-1, -1], [1, 1]), expect_engine="lp")
+    assert rs.stats["fallback"]
+
+
+def test_zero_row_with_bias_is_exact_and_without_falls_back():
+    W0 = np.array([[0.0, 0.0], [1.0, 0.4], [-0.5, 1.0]])
+    for b0, engine in (([0.3, 0.1, 0.2], "subdivision"), ([0.0, 0.1, 0.2], "lp")):
+        net = ReLUNetwork.from_weights([W0, np.ones((1, 3))], [b0, [0.0]])
+        rs = same_as_lp(net, Box([-1, -1], [1, 1]), expect_engine=engine)
+        assert rs.count() == 4
+        assert rs.patterns[:, 0].all() == (b0[0] > 0)
+
+
+def test_dead_paths():
+    # layer 2 neuron 0 reads only neuron 0 of layer 1: constant -0.3 where it is off;
+    # layer 2 neuron 1 reads nothing at all (a dead neuron, constant +0.2)
+    W0 = np.array([[1.0, 0.2], [0.3, -1.0]])
+    W1 = np.array([[2.0, 0.0], [0.0, 0.0]])
+    net = ReLUNetwork.from_weights([W0, W1, np.ones((1, 2))], [[0.1, 0.05], [-0.3, 0.2], [0.0]])
+    rs = same_as_lp(net, Box([-1, -1], [1, 1]))
+    assert rs.patterns[:, 3].all()
+    assert rs.count() == 6   # 4 quadrants; z = 2 h0 - 0.3 splits the two where h0 > 0
+
+
+def test_parallel_hyperplanes_closer_than_the_tolerance_fall_back():
+    W = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    net = ReLUNetwork.from_weights([W, np.ones((1, 3))], [[0.0, 1e-12, 0.3], [0.0]])
+    sub = enumerate_regions(net, Box([-1, -1], [1, 1]), method="subdivision")
+    assert sub.stats["engine"] == "lp"
+
+
+# --------------------------------------------------------------- random nets
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(d=st.integers(1, 5), w1=st.integers(1, 7), w2=st.integers(0, 5),
+       seed=st.integers(0, 10**6), bias=st.sampled_from([0.01, 0.5]))
+def test_random_nets_match_the_lp_engine(d, w1, w2, seed, bias):
+    widths = [w1] + ([w2] if w2 else [])
+    if d >= 3:  # keep the LP reference fast
+        widths = [min(w, 8 - d) for w in widths]
+    net = random_network(d, widths, bias_std=bias, random_state=seed)
+    box = Box(-np.ones(d), np.ones(d))
+    sub = enumerate_regions(net, box, method="subdivision")
+    ref = enumerate_regions(net, box, method="lp")
+    assert sub.status == ref.status
+    assert canonical(sub) == canonical(ref)
+    if d <= 4:  # qhull volumes of thin 5-D cells can fail inside verify (geometry.check_volumes)
+        assert sub.verify().ok
+    if sub.stats["engine"] == "subdivision":
+        check_certificates(sub)
+
+
+def test_leaky_relu_and_deeper_net():
+    net = random_network(2, [6, 6, 6], bias_std=0.5, negative_slope=0.1, random_state=4)
+    same_as_lp(net, Box([-1, -1], [1, 1]))
+
+
+# ---------------------------------------------------------------- domains
+def test_slice_and_polygon_domains():
+    net = random_network(5, [6, 6], bias_std=0.5, random_state=2)
+    rng = np.random.default_rng(0)
+    sl = Slice(rng.normal(size=5), rng.normal(size=(2, 5)), [-1, -1], [1, 1])
+    same_as_lp(net, sl)
+    net2 = random_network(2, [6, 6], bias_std=0.5, random_state=3)
+    tri = Polytope([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]], [1.0, 1.0, 0.5])
+    same_as_lp(net2, tri)
+
+
+def test_auto_picks_lp_for_balls_and_the_whole_space():
+    net = random_network(2, [4], random_state=0)
+    assert choose_method(net, Ball([0, 0], 1.0)) == "lp"
+    assert choose_method(net, None if False else Box([-1, -1], [1, 1])) == "subdivision"
+    rs = enumerate_regions(net, Ball([0, 0], 1.0))
+    assert "engine" not in rs.stats
+    with pytest.raises(ValueError, match="subdivision engine handles"):
+        enumerate_regions(net, Ball([0, 0], 1.0), method="subdivision")
+    with pytest.raises(ValueError, match="method must be one of"):
+        enumerate_regions(net, Box([-1, -1], [1, 1]), method="fast")
+    assert count_regions(net, Box([-1, -1], [1, 1]), method="subdivision") == \
+        count_regions(net, Box([-1, -1], [1, 1]), method="lp")
+
+
+# ----------------------------------------------------------- budgets, memory
+def test_budgets_give_lower_bounds():
+    net = random_network(2, [16, 16], random_state=0)
+    box = Box([-1, -1], [1, 1])
+    rs = enumerate_regions(net, box, method="subdivision", max_regions=10)
+    assert rs.status == "lower_bound" and rs.n_regions == 10
+    assert rs.stop_reason == "max_regions"
+    full = enumerate_regions(net, box, method="subdivision")
+    assert set(canonical(rs)[0]) <= canonical(full)[0]
+    rs = enumerate_regions(net, box, method="subdivision", time_limit=1e-9)
+    assert rs.status == "lower_bound" and rs.stop_reason == "time_limit"
+
+
+def test_memory_budget_stops_or_falls_back():
+    from polyregions.subdivision import dispatch
+    from polyregions import Tolerances
+
+    net = random_network(3, [8, 8], random_state=0)
+    box = Box(-np.ones(3), np.ones(3))
+    with pytest.raises(MemoryError, match="GiB"):
+        dispatch(net, box, "subdivision", Tolerances(), max_memory=10_000)
+    rs = dispatch(net, box, "auto", Tolerances(), max_memory=10_000)
+    assert rs.stats["engine"] == "lp" and rs.stats["fallback"].startswith("memory")
+    assert rs.count() == enumerate_regions(net, box, method="subdivision").count()
+
+
+def test_vectorised_radii_equal_the_per_region_rows():
+    net = random_network(3, [5, 4], bias_std=0.5, random_state=1)
+    box = Box(-np.ones(3), np.ones(3))
+    rs = enumerate_regions(net, box, method="subdivision")
+    Ws, bs, slopes = _effective_layers(net, box)
+    A_dom, b_dom = box.halfspaces
+    rng = np.random.default_rng(0)
+    pts = rs.interior_points + 0.01 * rng.normal(size=rs.interior_points.shape)
+    r, ok = _certify(Ws, bs, slopes, rs.patterns, pts, A_dom, b_dom, rs.tolerances.zero_row)
+    for i in range(rs.n_regions):
+        A, b, _ = region_halfspaces(net, box, rs.patterns[i])
+        assert r[i] == pytest.approx(inscribed_radius(A, b, pts[i]), rel=1e-12, abs=1e-14)
+
+
+def test_interrupt_and_progress(monkeypatch, capsys):
+    from polyregions import subdivision
+
+    net = random_network(2, [8, 8], random_state=0)
+    box = Box([-1, -1], [1, 1])
+    rs = enumerate_regions(net, box, method="subdivision", progress=True)
+    assert rs.complete and "enumerating (layer 2/2)" in capsys.readouterr().err
+    real = subdivision._Complex.add_neuron
+
+    def add_neuron(self, k, kg):
+        if kg == 5:
+            raise KeyboardInterrupt
+        return real(self, k, kg)
+
+    monkeypatch.setattr(subdivision._Complex, "add_neuron", add_neuron)
+    rs = enumerate_regions(net, box, method="subdivision")
+    assert rs.status == "lower_bound" and rs.stop_reason == "interrupted"
+    assert rs.stats["cells_lower_bound"] >= 2
