@@ -1,60 +1,89 @@
-"""Speed of the exact engine, side by side with the peers.
+"""Speed of both exact engines, side by side with the peers.
 
-Fixed-seed He-normal nets (biases N(0, bias_std^2)) in the box [-1, 1]^d. For
-each net it prints the region count, the median seconds over ``--repeats``
-runs, regions/s, milliseconds per region and LP calls per region; with
-``--peers`` it runs relucent and regioncam on the same nets in the same
-process and prints their counts and our speed-up ratio.
+Fixed-seed He-normal nets (biases N(0, bias_std^2)) in the box [-1, 1]^d, the
+nets of issue 10 and PERF-NOTES.md. For each net it prints the region count of
+the subdivision engine and of the LP engine (they must agree), the median
+seconds over ``--repeats`` runs (the LP engine: one run), regions/s, the ratio
+to edge subdivision's published-on-this-machine figure (PERF-NOTES.md; it is
+not a package, so its times are quoted, not re-run), the peak memory of each
+engine (tracemalloc, in a separate untimed run) and, with ``--peers``,
+regioncam (2-D) and relucent in the same process.
 
-    python benchmarks/bench_engine.py                       # engine only
-    python benchmarks/bench_engine.py --peers --peer-timeout 900
+    python benchmarks/bench_engine.py                       # both engines
+    python benchmarks/bench_engine.py --peers --peer-timeout 120
+    python benchmarks/bench_engine.py --big                 # 10^6 regions in 2-D, d = 5, 6
 
-The peers are the ``bench`` extra (see benchmarks/PEERS.md); relucent is slow
-(minutes on 2-[32,32]), so it gets a time limit and a partial run is printed
-as a lower bound.
+BLAS is pinned to one thread (one core, as the peers' figures). The peers are
+the ``bench`` extra (see benchmarks/PEERS.md); relucent is slow, so it gets a
+time limit and a partial run is printed as a lower bound.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import sys
-import time
-from pathlib import Path
+import os
 
-import numpy as np
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
 
-from polyregions import Box, enumerate_regions, random_network
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
+
+from polyregions import Box, enumerate_regions, random_network  # noqa: E402
+
+# (d, widths, bias_std, seed, edge subdivision seconds on this machine, PERF-NOTES.md / issue 10)
 NETS = [
-    (2, [16, 16]),
-    (2, [32, 32]),
-    (2, [64, 64, 64]),
-    (3, [16, 16]),
-    (4, [16, 16]),
+    (2, [16, 16], 0.01, 0, 0.008),
+    (2, [32, 32], 0.01, 0, 0.022),
+    (2, [32, 32], 0.5, 0, 0.017),
+    (2, [64, 64, 64], 0.01, 1, 0.29),
+    (3, [16, 16], 0.01, 0, 0.016),
+    (4, [16, 16], 0.01, 0, 0.10),
 ]
-SEED = 0
+# --big: toward 10^6 regions in 2-D and the largest d = 5, 6 nets in 8 GB
+BIG = [
+    (2, [128, 128, 128], 0.5, 0, None),
+    (2, [256, 256, 256], 0.5, 0, None),
+    (5, [16, 16], 0.5, 0, None),
+    (5, [24, 24], 0.5, 0, None),
+    (6, [16, 16], 0.5, 0, None),
+    (6, [20, 20], 0.5, 0, None),
+]
 
 
-def run_engine(net, box, repeats, n_jobs=1):
-    times, rs = [], None
+def timed(fn, repeats):
+    times, out = [], None
     for _ in range(repeats):
         t = time.perf_counter()
-        rs = enumerate_regions(net, box, n_jobs=n_jobs)
+        out = fn()
         times.append(time.perf_counter() - t)
-    return rs, statistics.median(times)
+    return out, statistics.median(times)
+
+
+def peak_mb(fn):
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--bias-std", type=float, nargs="+", default=[0.01, 0.5])
-    ap.add_argument("--peers", action="store_true", help="also run relucent and regioncam")
-    ap.add_argument("--peer-timeout", type=float, default=600.0,
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--peers", action="store_true", help="also run regioncam and relucent")
+    ap.add_argument("--peer-timeout", type=float, default=120.0,
                     help="seconds before relucent is stopped (its count is then a lower bound)")
+    ap.add_argument("--no-lp", action="store_true", help="skip the LP engine")
+    ap.add_argument("--lp-timeout", type=float, default=600.0, help="time_limit of the LP engine")
+    ap.add_argument("--big", action="store_true", help="the large nets instead (subdivision only)")
     ap.add_argument("--only", default=None, help="run only nets whose label contains this")
-    ap.add_argument("--jobs", type=int, default=1, help="n_jobs of the engine (relucent uses a "
-                    "worker pool on every core by default)")
     args = ap.parse_args(argv)
 
     peers = None
@@ -62,44 +91,51 @@ def main(argv=None):
         sys.path.insert(0, str(Path(__file__).parent))
         import peers  # noqa: E402  (benchmarks/peers.py)
 
-        # Start Gurobi's environment and relucent's worker pool before timing anything
-        # (about a second, paid once per process).
         tiny = random_network(2, [2], random_state=0)
-        peers.relucent_count([np.asarray(w) for w in tiny.weights],
-                             [np.asarray(v) for v in tiny.biases], -np.ones(2), np.ones(2))
+        tW = [np.asarray(w) for w in tiny.weights]
+        tb = [np.asarray(v) for v in tiny.biases]
+        peers.regioncam_count(tW, tb, -np.ones(2), np.ones(2))
+        peers.relucent_count(tW, tb, -np.ones(2), np.ones(2))  # Gurobi start-up, paid once
 
-    header = ["net", "bias", "regions", "median s", "regions/s", "ms/region", "LPs/region"]
+    header = ["net", "bias", "seed", "regions", "subdiv s", "regions/s", "x edge-subdiv",
+              "subdiv MB", "LP n", "LP s", "LP/subdiv", "LP MB"]
     if peers:
-        header += ["relucent s", "relucent n", "x relucent", "regioncam s", "regioncam n",
-                   "x regioncam"]
+        header += ["regioncam s", "regioncam n", "subdiv/regioncam", "relucent s", "relucent n"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for bias_std in args.bias_std:
-        for d, widths in NETS:
-            label = f"{d}-{widths}"
-            if args.only and args.only not in label:
-                continue
-            net = random_network(d, widths, bias_std=bias_std, random_state=SEED)
-            box = Box(-np.ones(d), np.ones(d))
-            rs, sec = run_engine(net, box, args.repeats, args.jobs)
-            n = rs.n_regions
-            row = [label, f"{bias_std:g}", f"{n}", f"{sec:.3f}", f"{n / sec:,.0f}",
-                   f"{1e3 * sec / n:.3f}", f"{rs.stats['lp_calls'] / n:.3f}"]
-            if peers:
-                W = [np.asarray(w) for w in net.weights]
-                b = [np.asarray(v) for v in net.biases]
-                r = peers.relucent_count(W, b, -np.ones(d), np.ones(d), time_limit=args.peer_timeout)
-                rn = f"{r['count']}" + ("" if r["complete"] else "+ (stopped)")
-                # a stopped relucent run did r['count'] regions in the time: compare rates
-                ratio = (n / sec) / (r["count"] / r["seconds"]) if r["count"] else float("inf")
-                row += [f"{r['seconds']:.2f}", rn, f"{ratio:.0f}x"]
-                if d == 2:
-                    reps = [peers.regioncam_count(W, b, -np.ones(d), np.ones(d)) for _ in range(5)]
-                    rc_s = statistics.median(x["seconds"] for x in reps)
-                    row += [f"{rc_s:.4f}", f"{reps[0]['count']}", f"{sec / rc_s:.2g}x slower"]
-                else:
-                    row += ["n/a (2-D only)", "", ""]
-            print("| " + " | ".join(row) + " |", flush=True)
+    for d, widths, bias, seed, edge_s in (BIG if args.big else NETS):
+        label = f"{d}-{widths}"
+        if args.only and args.only not in label:
+            continue
+        net = random_network(d, widths, bias_std=bias, random_state=seed)
+        box = Box(-np.ones(d), np.ones(d))
+        sub = lambda: enumerate_regions(net, box, method="subdivision")  # noqa: E731
+        rs, sec = timed(sub, 1 if args.big else args.repeats)
+        n = rs.n_regions
+        eng = rs.stats.get("engine")
+        note = "" if eng == "subdivision" else f" (LP fallback: {rs.stats.get('fallback')})"
+        row = [label, f"{bias:g}", f"{seed}", f"{n:,}{note}", f"{sec:.4f}", f"{n / sec:,.0f}",
+               f"{sec / edge_s:.2f}" if edge_s else "-", f"{peak_mb(sub):.1f}"]
+        if args.no_lp or args.big:
+            row += ["-", "-", "-", "-"]
+        else:
+            lp = lambda: enumerate_regions(net, box, method="lp", time_limit=args.lp_timeout)  # noqa: E731
+            ref, lsec = timed(lp, 1)
+            same = ref.n_regions == n and ref.complete
+            row += [f"{ref.n_regions:,}" + ("" if same else " (DIFFERS)"), f"{lsec:.2f}",
+                    f"{lsec / sec:.0f}", f"{peak_mb(lp):.1f}"]
+        if peers:
+            W = [np.asarray(w) for w in net.weights]
+            b = [np.asarray(v) for v in net.biases]
+            if d == 2:
+                reps = [peers.regioncam_count(W, b, -np.ones(d), np.ones(d)) for _ in range(args.repeats)]
+                rc_s = statistics.median(x["seconds"] for x in reps)
+                row += [f"{rc_s:.4f}", f"{reps[0]['count']:,}", f"{sec / rc_s:.1f}"]
+            else:
+                row += ["n/a (2-D only)", "", ""]
+            r = peers.relucent_count(W, b, -np.ones(d), np.ones(d), time_limit=args.peer_timeout)
+            row += [f"{r['seconds']:.2f}", f"{r['count']:,}" + ("" if r["complete"] else "+ (stopped)")]
+        print("| " + " | ".join(row) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -215,7 +215,12 @@ class RegionSet:
         self.patterns = np.asarray(patterns, dtype=bool).reshape(R, network.n_neurons)
         self.interior_points = np.asarray(interior_points, dtype=np.float64).reshape(R, domain.dim)
         self.edges = np.asarray(edges, dtype=np.intp).reshape(-1, 2)
-        self.edge_neurons = tuple(tuple(int(k) for k in e) for e in edge_neurons)
+        if isinstance(edge_neurons, np.ndarray) and edge_neurons.ndim == 2:
+            # one neuron per edge from a vectorised engine: tuples are built on first use
+            self._edge_neurons_array = np.asarray(edge_neurons, dtype=np.intp)
+            self._edge_neurons = None
+        else:
+            self._edge_neurons = tuple(tuple(int(k) for k in e) for e in edge_neurons)
         for arr in (self.patterns, self.interior_points, self.radii, self.edges):
             arr.setflags(write=False)
         # ``complete`` as passed means "the search drained its frontier"; the
@@ -230,6 +235,13 @@ class RegionSet:
         self.tolerances = tolerances
         self.stats = dict(stats)
         self._graph = None
+
+    @property
+    def edge_neurons(self):
+        """For each edge, the tuple of neurons whose hyperplane carries the facet."""
+        if self._edge_neurons is None:
+            self._edge_neurons = tuple(map(tuple, self._edge_neurons_array.tolist()))
+        return self._edge_neurons
 
     # ---------------------------------------------------------------- counts
     @property

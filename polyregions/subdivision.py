@@ -367,7 +367,7 @@ class _Complex:
         pj = np.concatenate(pj)
         K1 = np.concatenate(K1)
         K2 = np.concatenate(K2)
-        order = np.argsort(K1, kind="stable")
+        order = np.argsort(K1)
         Ks = K1[order]
         if len(Ks) % 2 or not (np.all(Ks[0::2] == Ks[1::2]) and np.all(Ks[1:-1:2] != Ks[2::2])):
             raise SubdivisionFallback(
@@ -407,6 +407,24 @@ class _Complex:
         return vi, ci, valid, P
 
 
+def _unique_rows(P):
+    """``(first, inverse)`` of the distinct rows of a packed-bit array, rows sorted as bytes."""
+    n, nb = P.shape
+    words = -(-nb // 8)
+    Q = np.zeros((n, 8 * words), dtype=np.uint8)
+    Q[:, :nb] = P
+    # big-endian words compare like the packed bytes, so the order is np.packbits order
+    K = Q.view(">u8").astype(np.uint64)
+    order = np.lexsort(K.T[::-1]) if words > 1 else np.argsort(K[:, 0], kind="stable")
+    Ks = K[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = np.any(Ks[1:] != Ks[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    inv = np.empty(n, dtype=np.intp)
+    inv[order] = group
+    return order[new], inv
+
+
 def _batched_rows(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     """Certified radius at ``X[r]`` of every region ``patterns[r]`` and its forward-pass check.
 
@@ -418,23 +436,24 @@ def _batched_rows(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     Returns ``(radius, consistent)``.
     """
     R, d = X.shape
-    M = np.broadcast_to(np.eye(d), (R, d, d))
-    m = np.zeros((R, d))
+    # (neurons, regions, d) layout: each layer is one GEMM over all regions
+    M = np.broadcast_to(np.eye(d)[:, None, :], (d, R, d))
+    m = np.zeros((d, R))
     vals, norms = [], []
     start = 0
     for W, b, a in zip(Ws, bs, slopes):
-        n = W.shape[0]
-        p = patterns[:, start: start + n]
+        n, n_in = W.shape
+        p = patterns[:, start: start + n].T
         start += n
-        G = np.matmul(W, M)  # (R, n, d): gradients on the region
-        g = m @ W.T + b  # (R, n)
-        vals.append(np.einsum("rkd,rd->rk", G, X) + g)
-        norms.append(np.sqrt(np.einsum("rkd,rkd->rk", G, G)))
+        G = (W @ M.reshape(n_in, R * d)).reshape(n, R, d)  # gradients on each region
+        g = W @ m + b[:, None]
+        vals.append(np.einsum("krd,rd->kr", G, X) + g)
+        norms.append(np.sqrt(np.einsum("krd,krd->kr", G, G)))
         D = np.where(p, 1.0, a)
         M = D[:, :, None] * G
         m = D * g
-    vals = np.concatenate(vals, axis=1) if vals else np.zeros((R, 0))
-    norms = np.concatenate(norms, axis=1) if norms else np.zeros((R, 0))
+    vals = np.concatenate(vals, axis=0).T if vals else np.zeros((R, 0))
+    norms = np.concatenate(norms, axis=0).T if norms else np.zeros((R, 0))
     nz = norms > zero_row * np.maximum(norms.max(axis=1, keepdims=True, initial=0.0), 1e-300)
     sign = np.where(patterns, 1.0, -1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -573,11 +592,8 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 f"beyond the complex (budget {budget / 2**30:.1f} GiB); use method='lp' or raise "
                 "max_memory.")
         vi, ci, valid, P = cx.cells(N)
-        nb = P.shape[1]
-        keys = np.ascontiguousarray(P).view(np.dtype((np.void, nb))).ravel()
-        uniq, first, inv = np.unique(keys, return_index=True, return_inverse=True)
-        inv = inv.reshape(-1)
-        R = len(uniq)
+        first, inv = _unique_rows(P)
+        R = len(first)
         patterns = np.unpackbits(P[first], axis=1, count=N).astype(bool)
         cnt = np.bincount(inv, minlength=R).astype(np.float64)
         Xv = cx.X.view
@@ -599,10 +615,9 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
             lab.append(Zv[rows, j] - cx.m_dom)
         pa, pb, lab = (np.concatenate(x) for x in (pa, pb, lab))
         peak = max(peak, cx.nbytes() + P.nbytes + table.nbytes + 3 * pa.nbytes)
-        del P, keys, table
-        u, v = np.minimum(pa, pb), np.maximum(pa, pb)
-        ekey = u * R + v
-        order = np.lexsort((lab, ekey))
+        del P, table
+        ekey = np.minimum(pa, pb) * R + np.maximum(pa, pb)
+        order = np.argsort(ekey)
         ekey, lab = ekey[order], lab[order]
         keep = np.ones(len(ekey), dtype=bool)
         keep[1:] = ekey[1:] != ekey[:-1]
@@ -648,14 +663,14 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         new[idx] = np.arange(len(idx))
         ke = counted[eu] & counted[ev]
         e_list = np.stack([new[eu[ke]], new[ev[ke]]], axis=1)
-        e_lab = [(int(k),) for k in lab[ke]]
+        e_lab = lab[ke][:, None]
         complete, reason = True, None
         if max_regions is not None and len(idx) > max_regions:
             complete, reason = False, "max_regions"
             idx = idx[:max_regions]
             ke2 = (e_list < max_regions).all(axis=1)
             e_list = e_list[ke2]
-            e_lab = [x for x, k in zip(e_lab, ke2) if k]
+            e_lab = e_lab[ke2]
         stats.update(seconds=time.perf_counter() - t0, vertices=cx.n_vertices, edges=cx.n_edges,
                      cells=R, lp_calls=lp_calls, peak_bytes=int(peak), frontier=0)
         return RegionSet(net, domain, patterns[idx], pts[idx], r[idx], e_list, e_lab, complete,
