@@ -436,22 +436,30 @@ def _batched_rows(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     Returns ``(radius, consistent)``.
     """
     R, d = X.shape
-    # (neurons, regions, d) layout: each layer is one GEMM over all regions
-    M = np.broadcast_to(np.eye(d)[:, None, :], (d, R, d))
-    m = np.zeros((d, R))
+    # (neurons, groups, d) layout, one group per distinct pattern prefix: the
+    # gradients of layer l depend only on the bits of the layers before it, so
+    # each layer is one GEMM over the distinct prefixes, then gathered per region
+    grp = np.zeros(R, dtype=np.intp)
+    M = np.eye(d)[:, None, :]
+    m = np.zeros((d, 1))
     vals, norms = [], []
     start = 0
     for W, b, a in zip(Ws, bs, slopes):
         n, n_in = W.shape
-        p = patterns[:, start: start + n].T
+        Gg = (W @ M.reshape(n_in, -1)).reshape(n, -1, d)
+        gg = W @ m + b[:, None]
+        vals.append(np.einsum("krd,rd->kr", Gg[:, grp, :], X) + gg[:, grp])
+        norms.append(np.sqrt(np.einsum("kgd,kgd->kg", Gg, Gg))[:, grp])
+        p = patterns[:, start: start + n]
         start += n
-        G = (W @ M.reshape(n_in, R * d)).reshape(n, R, d)  # gradients on each region
-        g = W @ m + b[:, None]
-        vals.append(np.einsum("krd,rd->kr", G, X) + g)
-        norms.append(np.sqrt(np.einsum("krd,krd->kr", G, G)))
-        D = np.where(p, 1.0, a)
-        M = D[:, :, None] * G
-        m = D * g
+        if start == patterns.shape[1]:
+            break
+        key = np.hstack([grp.astype(">u8")[:, None].view(np.uint8), np.packbits(p, axis=1)])
+        prev = grp
+        first, grp = _unique_rows(key)
+        D = np.where(p[first].T, 1.0, a)
+        M = D[:, :, None] * Gg[:, prev[first], :]
+        m = D * gg[:, prev[first]]
     vals = np.concatenate(vals, axis=0).T if vals else np.zeros((R, 0))
     norms = np.concatenate(norms, axis=0).T if norms else np.zeros((R, 0))
     nz = norms > zero_row * np.maximum(norms.max(axis=1, keepdims=True, initial=0.0), 1e-300)
@@ -584,6 +592,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 bar = None
             H = cx.end_layer(slopes[l])
         del H
+        t_build = time.perf_counter()
         # -------------------------------------------------------- regions
         inc_bytes = cx.n_vertices * 2**d * (cx.n_bytes + 24)
         if cx.nbytes() + inc_bytes > budget:
@@ -629,6 +638,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         if d == 2 and cx.n_vertices - cx.n_edges + R != 1:
             raise SubdivisionFallback(
                 f"Euler check failed: V - E + F = {cx.n_vertices - cx.n_edges + R}")
+        t_read = time.perf_counter()
         # ------------------------------------------------ certificates
         radius_min = tol.radius * domain.scale
         radius_empty = tol.empty * domain.scale
@@ -671,7 +681,9 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
             ke2 = (e_list < max_regions).all(axis=1)
             e_list = e_list[ke2]
             e_lab = e_lab[ke2]
-        stats.update(seconds=time.perf_counter() - t0, vertices=cx.n_vertices, edges=cx.n_edges,
+        t_end = time.perf_counter()
+        stats.update(seconds=t_end - t0, seconds_build=t_build - t0, seconds_read=t_read - t_build,
+                     seconds_certify=t_end - t_read, vertices=cx.n_vertices, edges=cx.n_edges,
                      cells=R, lp_calls=lp_calls, peak_bytes=int(peak), frontier=0)
         return RegionSet(net, domain, patterns[idx], pts[idx], r[idx], e_list, e_lab, complete,
                          reason, n_thin, tol, stats)
