@@ -550,7 +550,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
 
     def stopped(reason, cells=None):
         stats.update(seconds=time.perf_counter() - t0, vertices=cx.n_vertices, edges=cx.n_edges,
-                     cells_lower_bound=cells, frontier=0)
+                     cells_lower_bound=cells, frontier=0, lp_calls=0)
         return RegionSet(net, domain, np.zeros((0, N), bool), np.zeros((0, d)), np.zeros(0), [], [],
                          False, reason, 0, tol, stats)
 
