@@ -64,7 +64,7 @@ __all__ = ["enumerate_subdivision", "supports", "choose_method", "dispatch", "Su
 
 METHODS = ("auto", "lp", "subdivision")
 #: ``method="auto"`` uses the subdivision up to this dimension (see the README's table).
-AUTO_MAX_DIM = 6
+AUTO_MAX_DIM = 8
 
 #: Fixed seed of the random 64-bit weights of the sign-vector hashes.
 _HASH_SEED = 0x5EED5
