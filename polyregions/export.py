@@ -38,6 +38,7 @@ from ._jsonsafe import to_plain, untag_float
 from ._version import __version__
 from .domain import domain_from_dict
 from .network import ReLUNetwork
+from .recertify import recertify as recertify_result
 from .results import RegionSet
 from .tolerances import Tolerances
 
@@ -260,9 +261,7 @@ def from_json(text_or_path, network=None, *, recertify=True):
         raise ValueError(f"field 'status': {doc['status']!r} contradicts the other fields, which "
                          f"make it {rs.status!r} ({rs.status_detail}).")
     if recertify:
-        from .recertify import recertify as _recertify
-
-        problems = _recertify(rs)
+        problems = recertify_result(rs)
         if problems:
             raise ValueError("the certificates in this file do not hold: " + "; ".join(problems)
                              + ". It was edited or corrupted; re-run the enumeration.")

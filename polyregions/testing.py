@@ -184,13 +184,14 @@ def zoo_definitions():
     return defs
 
 
+_NETWORK_KEYS = ("weights", "biases", "negative_slopes", "sha256")
+
+
 def _entry_to_json(name, kind, net, domain, count, meta, certificate):
     return {
         "name": name,
         "kind": kind,
-        "weights": [W.tolist() for W in net.weights],
-        "biases": [b.tolist() for b in net.biases],
-        "sha256": net.fingerprint(),
+        **net.to_dict(),  # weights, biases, negative_slopes, sha256
         "domain": domain.to_dict(),
         "exact_count": int(count),
         "meta": meta,
@@ -245,9 +246,10 @@ def load_zoo():
             raise RuntimeError("zoo.json has an unknown format; run `polyregions zoo --regenerate`.")
         entries = []
         for rec in data["entries"]:
-            net = ReLUNetwork.from_weights(rec["weights"], rec["biases"])
-            if net.fingerprint() != rec["sha256"]:
-                raise RuntimeError(f"zoo entry {rec['name']}: weights do not match their fingerprint.")
+            try:
+                net = ReLUNetwork.from_dict({k: rec[k] for k in _NETWORK_KEYS if k in rec})
+            except ValueError as exc:
+                raise RuntimeError(f"zoo entry {rec['name']}: {exc}") from None
             entries.append(ZooEntry(rec["name"], rec["kind"], net, domain_from_dict(rec["domain"]),
                                     int(rec["exact_count"]), rec.get("meta", {})))
         _ZOO_CACHE = tuple(entries)
