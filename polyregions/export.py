@@ -109,6 +109,7 @@ def to_json(rs, path=None, include_halfspaces=False, *, indent=None):
     (2, ['00', '80'])
     """
     net = rs.network
+    # from_json refuses fields it does not know: a new field goes into _FIELDS too.
     doc = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

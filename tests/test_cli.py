@@ -326,6 +326,8 @@ def _engine_returns(monkeypatch, *, finished=None, stop_reason="keep", flip=Fals
     ({"flip": True, "n_undecided": 1}, ["--verify"], EXIT_CHECK_FAILED,
      "{n} regions at least (LOWER BOUND"),
     ({"flip": True}, [], EXIT_OK, "{n} regions (exact)"),  # no --verify, no check
+    ({"finished": False, "stop_reason": "interrupted"}, ["--verify"], EXIT_LOWER_BOUND,
+     "{n} regions at least (LOWER BOUND: stopped: interrupted)"),
 ])
 def test_exit_status_table(small_model, monkeypatch, capsys, change, extra, code, first_line):
     net, path = small_model
