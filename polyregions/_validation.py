@@ -72,10 +72,12 @@ class InvalidPointsError(TypeError, ValueError):
     """Points of the wrong dtype or shape, or with NaN/infinite coordinates."""
 
 
-def check_int(value, name, *, minimum=1, allow_none=False):
+def check_int(value, name, *, minimum=1, allow_none=False, integral_float=False):
     """``value`` as an ``int >= minimum`` (``None`` passes if ``allow_none``).
 
     Booleans are refused: ``True`` is an ``Integral`` but never meant as a count.
+    With ``integral_float``, a float with an integer value (``3.0``, e.g. from a
+    float array of widths) is accepted; ``2.5`` never is.
 
     Examples
     --------
@@ -88,7 +90,10 @@ def check_int(value, name, *, minimum=1, allow_none=False):
     """
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if (integral_float and isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and not isinstance(value, np.bool_) and float(value).is_integer()):
+        value = int(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise NotAnIntegerError(f"{name} must be an integer; got {value!r}.")
     if value < minimum:
         raise OutOfRangeError(f"{name} must be >= {minimum}; got {value}.")

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lp import INF, LPError, _OPTIMAL, _INFEASIBLE, _pass_dense, _solver, chebyshev_ball, inscribed_radius
+from .lp import INF, LPError, OPTIMAL, INFEASIBLE, pass_dense, highs_solver, chebyshev_ball, inscribed_radius
 
 __all__ = ["BallRegion", "BallFacet", "nearest_point", "distance_lower_bound", "region_in_ball",
            "facet_in_ball", "independent_rows"]
@@ -315,23 +315,23 @@ def _tangent_cuts(A, b, norms, c, radius, best_x, best_r, r_hi, near, target, ma
     rows = np.hstack([A, norms[:, None]])
     cost = np.zeros(n + 1)
     cost[n] = -1.0
-    h = _solver("ballcut")
+    h = highs_solver("ballcut")
     dirs = [best_x - c] + ([near[0] - c] if near is not None else [])
     dirs = [d / np.linalg.norm(d) for d in dirs if np.linalg.norm(d) > 0]
     if not dirs:
         return best_x, best_r, r_hi, 0
     U = np.array(dirs)
     M = np.vstack([rows, np.hstack([U, np.ones((len(U), 1))])])
-    _pass_dense(h, cost, np.r_[np.full(n, -INF), 0.0], np.r_[np.full(n, INF), radius],
+    pass_dense(h, cost, np.r_[np.full(n, -INF), 0.0], np.r_[np.full(n, INF), radius],
                 np.full(len(M), -INF), np.concatenate([b, radius + U @ c]), M)
     used = 0
     for _ in range(max_cuts):
         h.run()
         used += 1
         st = h.getModelStatus()
-        if st == _INFEASIBLE:
+        if st == INFEASIBLE:
             return best_x, best_r, 0.0, used
-        if st != _OPTIMAL:
+        if st != OPTIMAL:
             raise LPError(f"HiGHS returned {st} while cutting a ball constraint.")
         sol = np.asarray(h.getSolution().col_value)
         x, t = sol[:n], float(sol[n])

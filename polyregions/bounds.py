@@ -27,6 +27,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ._validation import check_int
+
 __all__ = [
     "trivial_bound",
     "zaslavsky",
@@ -46,23 +48,8 @@ __all__ = [
 
 
 # --------------------------------------------------------------- validation
-def _int(x, name, minimum=0):
-    # bool is an Integral but True as a width is almost surely a bug.
-    if isinstance(x, (bool, np.bool_)):
-        raise ValueError(f"{name} must be an integer; got the boolean {x!r}.")
-    if not isinstance(x, numbers.Integral):
-        # 3.0 (e.g. from a float array of widths) is accepted, 2.5 is not.
-        if isinstance(x, numbers.Real) and float(x).is_integer():
-            x = int(x)
-        else:
-            raise ValueError(f"{name} must be an integer; got {x!r}.")
-    x = int(x)
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {x}.")
-    return x
-
-
-def _widths(widths, minimum=0, name="widths"):
+def check_widths(widths, minimum=0, name="widths"):
+    """``widths`` as a tuple of ints ``>= minimum`` (a ``ValueError`` naming the bad entry)."""
     if isinstance(widths, numbers.Number) or isinstance(widths, str):
         raise ValueError(
             f"{name} must be a sequence of hidden-layer widths such as [4, 4]; got {widths!r}."
@@ -75,15 +62,16 @@ def _widths(widths, minimum=0, name="widths"):
         ) from None
     if not ws:
         raise ValueError(f"{name} is empty; give at least one hidden layer.")
-    return tuple(_int(w, f"{name}[{l}]", minimum) for l, w in enumerate(ws))
+    return tuple(check_int(w, f"{name}[{l}]", minimum=minimum, integral_float=True)
+                 for l, w in enumerate(ws))
 
 
 def _n0(n0):
-    return _int(n0, "n0 (the input dimension)", 1)
+    return check_int(n0, "n0 (the input dimension)", minimum=1, integral_float=True)
 
 
-def _region_sum(N, d):
-    # Sum_{j<=d} C(N, j): regions of N generic hyperplanes in a d-dim space.
+def region_sum(N, d):
+    """``sum_{j <= d} C(N, j)``: regions of ``N`` generic hyperplanes in ``d`` dimensions."""
     return sum(math.comb(N, j) for j in range(min(N, d) + 1))
 
 
@@ -105,7 +93,7 @@ def trivial_bound(widths: Sequence[int]) -> int:
     >>> trivial_bound([4, 4])
     256
     """
-    return 2 ** sum(_widths(widths))
+    return 2 ** sum(check_widths(widths))
 
 
 def zaslavsky(n_hyperplanes: int, dim: int) -> int:
@@ -130,9 +118,9 @@ def zaslavsky(n_hyperplanes: int, dim: int) -> int:
     >>> zaslavsky(4, 2), zaslavsky(5, 3), zaslavsky(6, 1)
     (11, 26, 7)
     """
-    N = _int(n_hyperplanes, "n_hyperplanes")
-    n = _int(dim, "dim")
-    return _region_sum(N, n)
+    N = check_int(n_hyperplanes, "n_hyperplanes", minimum=0, integral_float=True)
+    n = check_int(dim, "dim", minimum=0, integral_float=True)
+    return region_sum(N, n)
 
 
 def zaslavsky_bounded(n_hyperplanes: int, dim: int) -> int:
@@ -156,8 +144,8 @@ def zaslavsky_bounded(n_hyperplanes: int, dim: int) -> int:
     >>> zaslavsky_bounded(4, 2), zaslavsky_bounded(8, 2), zaslavsky_bounded(6, 1)
     (3, 21, 5)
     """
-    N = _int(n_hyperplanes, "n_hyperplanes")
-    n = _int(dim, "dim", 1)
+    N = check_int(n_hyperplanes, "n_hyperplanes", minimum=0, integral_float=True)
+    n = check_int(dim, "dim", minimum=1, integral_float=True)
     return math.comb(N - 1, n) if N >= 1 else 0
 
 
@@ -182,11 +170,11 @@ def central_count(n_hyperplanes: int, dim: int) -> int:
     >>> central_count(5, 2), central_count(4, 2), central_count(5, 3)
     (10, 8, 22)
     """
-    N = _int(n_hyperplanes, "n_hyperplanes")
-    n = _int(dim, "dim", 1)
+    N = check_int(n_hyperplanes, "n_hyperplanes", minimum=0, integral_float=True)
+    n = check_int(dim, "dim", minimum=1, integral_float=True)
     if N == 0:
         return 1
-    return 2 * _region_sum(N - 1, n - 1)
+    return 2 * region_sum(N - 1, n - 1)
 
 
 # ------------------------------------------------------------ upper bounds
@@ -214,7 +202,7 @@ def product_bound(n0: int, widths: Sequence[int]) -> int:
     (32, 50653)
     """
     n0 = _n0(n0)
-    return math.prod(_region_sum(n, n0) for n in _widths(widths))
+    return math.prod(region_sum(n, n0) for n in check_widths(widths))
 
 
 def montufar2017_upper(n0: int, widths: Sequence[int]) -> int:
@@ -242,9 +230,9 @@ def montufar2017_upper(n0: int, widths: Sequence[int]) -> int:
     """
     d = _n0(n0)
     out = 1
-    for n in _widths(widths):
+    for n in check_widths(widths):
         d = min(d, n)
-        out *= _region_sum(n, d)
+        out *= region_sum(n, d)
     return out
 
 
@@ -288,11 +276,11 @@ def serra_upper(n0: int, widths: Sequence[int], ranks: Sequence[int] | None = No
     16
     """
     n0 = _n0(n0)
-    ws = _widths(widths)
+    ws = check_widths(widths)
     if ranks is None:
         caps = ws
     else:
-        rk = _widths(ranks, name="ranks")
+        rk = check_widths(ranks, name="ranks")
         if len(rk) != len(ws):
             raise ValueError(f"got {len(rk)} ranks for {len(ws)} layers; pass one rank per layer.")
         for l, (r, n) in enumerate(zip(rk, ws)):
@@ -345,14 +333,14 @@ def montufar2014_lower(n0: int, widths: Sequence[int]) -> int:
     (44, 9472)
     """
     n0 = _n0(n0)
-    ws = _widths(widths)
+    ws = check_widths(widths)
     for l, n in enumerate(ws):
         if n < n0:
             raise ValueError(
                 f"the Montufar et al. (2014) bound needs every width >= n0 = {n0}, but layer "
                 f"{l + 1} has {n} units; it does not apply to this architecture."
             )
-    out = _region_sum(ws[-1], n0)
+    out = region_sum(ws[-1], n0)
     for n in ws[:-1]:
         out *= (n // n0) ** n0
     return out
@@ -388,14 +376,14 @@ def serra_lower(n0: int, widths: Sequence[int]) -> int:
     (352, 23125, 25)
     """
     n0 = _n0(n0)
-    ws = _widths(widths)
+    ws = check_widths(widths)
     for l, n in enumerate(ws):
         if n < 3 * n0:
             raise ValueError(
                 f"Serra et al.'s Thm 6 needs every width >= 3*n0 = {3 * n0}, but layer {l + 1} "
                 f"has {n} units; use montufar2014_lower, which needs only widths >= n0."
             )
-    out = _region_sum(ws[-1], n0)
+    out = region_sum(ws[-1], n0)
     for n in ws[:-1]:
         out *= (n // n0 + 1) ** n0
     return out
@@ -426,7 +414,7 @@ def serra_1d_max(widths: Sequence[int]) -> int:
     >>> serra_1d_max([3, 3, 3]), serra_1d_max([4, 4])
     (64, 25)
     """
-    ws = _widths(widths)
+    ws = check_widths(widths)
     for l, n in enumerate(ws):
         if n < 3:
             raise ValueError(
@@ -464,10 +452,10 @@ def arora_serra_construction_count(n0: int, m: int, w: int, L: int) -> int:
     96
     """
     n0 = _n0(n0)
-    m = _int(m, "m", 1)
-    w = _int(w, "w", 2)
-    L = _int(L, "L", 1)
-    return 2 * _region_sum(m - 1, n0 - 1) * (w + 1) ** (L - 1)
+    m = check_int(m, "m", minimum=1, integral_float=True)
+    w = check_int(w, "w", minimum=2, integral_float=True)
+    L = check_int(L, "L", minimum=1, integral_float=True)
+    return 2 * region_sum(m - 1, n0 - 1) * (w + 1) ** (L - 1)
 
 
 # ----------------------------------------------------------- Hanin-Rolnick
@@ -513,7 +501,7 @@ def hanin_rolnick_segment_expectation(n_neurons, start, end, weight_std, bias_st
     ...     20, [0.3, -0.2, 0.5], [2.3, -0.2, 0.5], math.sqrt(2 / 3), math.sqrt(0.1)), 4)
     6.5085
     """
-    n = _int(n_neurons, "n_neurons")
+    n = check_int(n_neurons, "n_neurons", minimum=0, integral_float=True)
     x0 = np.asarray(start, dtype=np.float64).reshape(-1)
     x1 = np.asarray(end, dtype=np.float64).reshape(-1)
     if x0.shape != x1.shape or x0.size == 0:
@@ -570,7 +558,7 @@ def hanin_rolnick_segment_bound(n_neurons, length, c_grad, c_bias) -> float:
     ...                                   1 / (sb * math.sqrt(2 * math.pi))), 2)
     33.87
     """
-    n = _int(n_neurons, "n_neurons")
+    n = check_int(n_neurons, "n_neurons", minimum=0, integral_float=True)
     vals = {}
     for name, v in (("length", length), ("c_grad", c_grad), ("c_bias", c_bias)):
         try:

@@ -59,7 +59,7 @@ import numpy as np
 
 from ._jsonsafe import to_plain
 from .domain import Domain, Slice, as_domain
-from .lines import _check_level
+from ._validation import check_level
 from .network import ReLUNetwork
 
 __all__ = [
@@ -663,7 +663,7 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
             )
     n_holdout = (max(100_000, 10 * max(sizes)) if n_holdout is None
                  else _check_n(n_holdout, "n_holdout"))
-    level = _check_level(level)
+    level = check_level(level)
     if not exact and (time_limit is not None or max_regions is not None):
         raise ValueError("time_limit and max_regions are budgets of the exact engine; they need "
                          "exact=True.")

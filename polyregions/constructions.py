@@ -32,7 +32,8 @@ import math
 
 import numpy as np
 
-from .bounds import _int, _region_sum, _widths
+from ._validation import check_int
+from .bounds import check_widths, region_sum
 from .network import ReLUNetwork
 
 __all__ = ["montufar", "serra", "zigzag_1d", "construction_count"]
@@ -136,8 +137,8 @@ def _osculating_hyperplanes(d, n):
 
 # -------------------------------------------------------------- assembly
 def _check(kind, n0, widths):
-    n0 = _int(n0, "n0 (the input dimension)", 1)
-    ws = _widths(widths, minimum=1)
+    n0 = check_int(n0, "n0 (the input dimension)", minimum=1, integral_float=True)
+    ws = check_widths(widths, minimum=1)
     if kind == "montufar":
         for l, w in enumerate(ws):
             if w < n0:
@@ -181,7 +182,7 @@ def construction_count(kind, n0, widths) -> int:
     """
     n0, ws = _check(kind, n0, widths)
     extra = 0 if kind == "montufar" else 1
-    out = _region_sum(ws[-1], n0)
+    out = region_sum(ws[-1], n0)
     for w in ws[:-1]:
         out *= (w // n0 + extra) ** n0
     return out
@@ -323,6 +324,6 @@ def zigzag_1d(p, kind="serra") -> ReLUNetwork:
     """
     if kind not in ("serra", "montufar"):
         raise ValueError(f"kind must be 'montufar' or 'serra'; got {kind!r}.")
-    p = _int(p, "p", 3 if kind == "serra" else 1)
+    p = check_int(p, "p", minimum=3 if kind == "serra" else 1, integral_float=True)
     A, a, c, kappa = _fold(p, kind)
     return ReLUNetwork.from_weights([A[:, None], c[None, :]], [a, np.array([kappa])])

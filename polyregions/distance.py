@@ -37,7 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lines import _check_level, _mean_ci, _require_domain
+from ._validation import check_level
+from .lines import mean_ci, require_domain
 from .network import as_network
 
 __all__ = ["distance_to_boundary", "boundary_distance_statistics", "BoundaryDistanceStatistics"]
@@ -187,7 +188,7 @@ class BoundaryDistanceStatistics:
     @property
     def mean_ci(self):
         """Student-t interval of :attr:`mean` (``nan`` if any distance is infinite)."""
-        return _mean_ci(self.distances, self.level)[1]
+        return mean_ci(self.distances, self.level)[1]
 
     def quantile(self, q):
         """Empirical quantile(s) of the distances (numpy's default interpolation)."""
@@ -275,7 +276,7 @@ def boundary_distance_statistics(net, domain=None, n_samples=None, random_state=
     [0.5, 0.25]
     """
     as_network(net)
-    level = _check_level(level)
+    level = check_level(level)
     if points is not None:
         if domain is not None or n_samples is not None or n_points is not None:
             raise TypeError("pass either points or (domain, n_samples), not both.")
@@ -283,7 +284,7 @@ def boundary_distance_statistics(net, domain=None, n_samples=None, random_state=
         if len(X) == 0:
             raise ValueError("points is empty; pass at least one point.")
     else:
-        domain = _require_domain(domain, net)
+        domain = require_domain(domain, net)
         if n_points is not None:
             if n_samples is not None:
                 raise TypeError("pass n_samples (n_points is its deprecated name), not both.")

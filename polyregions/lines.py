@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_level
 from .domain import Domain, as_domain
 from .network import as_network
 
@@ -400,7 +401,7 @@ def count_regions_on_segments(net, starts, ends, *, max_breakpoints=1_000_000):
 
 
 # ---------------------------------------------------------------- statistics
-def _mean_ci(values, level):
+def mean_ci(values, level):
     """Mean and two-sided Student-t interval ``mean ± t_{n-1} s / sqrt(n)``.
 
     ``(nan, nan)`` when fewer than two values or any value is not finite.
@@ -417,13 +418,7 @@ def _mean_ci(values, level):
     return mean, (mean - half, mean + half)
 
 
-def _check_level(level):
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1 (e.g. 0.95); got {level!r}.")
-    return float(level)
-
-
-def _require_domain(domain, net):
+def require_domain(domain, net):
     if domain is None or not isinstance(domain, Domain):
         raise TypeError(
             "domain must be a polyregions Domain, e.g. Box(lo, hi), Ball(center, radius), a "
@@ -483,7 +478,7 @@ class LineStatistics:
     @property
     def regions_ci(self):
         """Confidence interval of :attr:`mean_regions`."""
-        return _mean_ci(self.counts, self.level)[1]
+        return mean_ci(self.counts, self.level)[1]
 
     def _per_neuron(self, values):
         if self.n_neurons == 0:
@@ -502,7 +497,7 @@ class LineStatistics:
 
     @property
     def breakpoints_per_neuron_ci(self):
-        return _mean_ci(self._per_neuron(self.breakpoints), self.level)[1]
+        return mean_ci(self._per_neuron(self.breakpoints), self.level)[1]
 
     @property
     def regions_per_neuron(self) -> float:
@@ -529,7 +524,7 @@ class LineStatistics:
 
     @property
     def breakpoints_per_unit_length_ci(self):
-        return _mean_ci(self._density, self.level)[1]
+        return mean_ci(self._density, self.level)[1]
 
     @property
     def breakpoints_per_unit_length_per_neuron(self) -> float:
@@ -542,7 +537,7 @@ class LineStatistics:
 
     @property
     def breakpoints_per_unit_length_per_neuron_ci(self):
-        return _mean_ci(self._per_neuron(self._density), self.level)[1]
+        return mean_ci(self._per_neuron(self._density), self.level)[1]
 
     def summary(self):
         """All statistics as a dict of floats and ``(lo, hi)`` tuples."""
@@ -615,7 +610,7 @@ def segment_statistics(net, starts, ends, *, level=0.95):
     """
     as_network(net)
     A, B = _check_endpoints(net, starts, ends)
-    return _statistics(net, A, B, _check_level(level))
+    return _statistics(net, A, B, check_level(level))
 
 
 def _default_length(X):
@@ -688,7 +683,7 @@ def line_statistics(net, domain=None, n_lines=None, length=None, random_state=No
     [3, 3]
     """
     as_network(net)
-    level = _check_level(level)
+    level = check_level(level)
     rng = np.random.default_rng(random_state)
     if points is not None:
         if domain is not None:
@@ -720,7 +715,7 @@ def line_statistics(net, domain=None, n_lines=None, length=None, random_state=No
                            level)
     if pairs:
         raise TypeError("pairs=True needs points=...")
-    domain = _require_domain(domain, net)
+    domain = require_domain(domain, net)
     if n_lines is None:
         raise TypeError("line_statistics(net, domain, n_lines): n_lines is needed with a domain.")
     n_lines = _positive_int(n_lines, "n_lines")

@@ -52,9 +52,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bounds import _region_sum, serra_upper
+from .bounds import region_sum, serra_upper
 from .domain import Ball, Box
-from .lp import _OPTIMAL, INF, _pass_dense, _solver
+from .lp import INF, OPTIMAL, highs_solver, pass_dense
 
 __all__ = [
     "LocalBound",
@@ -225,10 +225,10 @@ class _TriangleLP:
         self.row_hi = np.asarray(row_hi, dtype=np.float64)
         self.col_lo, self.col_hi = col_lo, col_hi
         # One reused HiGHS object per thread (PERF-NOTES §1), shared with the kernel.
-        self.h = h = _solver("local_bounds")
+        self.h = h = highs_solver("local_bounds")
         self.ncol = ncol
         self.last = slice(offs[-2], offs[-1])
-        _pass_dense(h, np.zeros(ncol), col_lo, col_hi, self.row_lo, self.row_hi, M, sparse=True)
+        pass_dense(h, np.zeros(ncol), col_lo, col_hi, self.row_lo, self.row_hi, M, sparse=True)
         self._idx = np.arange(ncol, dtype=np.int32)
 
     def minimise(self, w_last):
@@ -250,7 +250,7 @@ class _TriangleLP:
         cost[self.last] = w_last
         self.h.changeColsCost(self.ncol, self._idx, cost)
         self.h.run()
-        if self.h.getModelStatus() != _OPTIMAL:
+        if self.h.getModelStatus() != OPTIMAL:
             return None
         sol = self.h.getSolution()
         if not sol.dual_valid:
@@ -412,7 +412,7 @@ def local_bound(net, domain, method="ibp") -> LocalBound:
     kept = [u + a for u, a in zip(unstable, active)]
     product, d = 1, n0
     for u, m in zip(unstable, kept):
-        product *= _region_sum(u, d)
+        product *= region_sum(u, d)
         d = min(d, m)
     pruned = serra_upper(n0, kept)
     glob = serra_upper(n0, net.widths)

@@ -49,13 +49,15 @@ __all__ = [
     "solve_lp",
     "inscribed_radius",
     "is_bounded",
+    "highs_solver",
+    "pass_dense",
 ]
 
 INF = highspy.kHighsInf
 _COLWISE = int(highspy.MatrixFormat.kColwise)
 _MINIMIZE = int(highspy.ObjSense.kMinimize)
-_OPTIMAL = highspy.HighsModelStatus.kOptimal
-_INFEASIBLE = highspy.HighsModelStatus.kInfeasible
+OPTIMAL = highspy.HighsModelStatus.kOptimal
+INFEASIBLE = highspy.HighsModelStatus.kInfeasible
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
 
 #: HiGHS primal/dual feasibility tolerance. Radii are re-verified with numpy
@@ -75,7 +77,7 @@ class LPError(RuntimeError):
     """HiGHS returned a status the kernel does not know how to interpret."""
 
 
-def _solver(slot="lp"):
+def highs_solver(slot="lp"):
     """The reused HiGHS object of this thread (one per ``slot``).
 
     The ``threads`` option is left at its default on purpose: HiGHS keeps one
@@ -94,7 +96,7 @@ def _solver(slot="lp"):
     return h
 
 
-def _pass_dense(h, cost, col_lo, col_hi, row_lo, row_hi, M, sparse=False):
+def pass_dense(h, cost, col_lo, col_hi, row_lo, row_hi, M, sparse=False):
     """Pass ``min cost.x  s.t. row_lo <= M x <= row_hi`` given ``M`` as a dense (rows, cols) array.
 
     ``sparse=True`` hands HiGHS only the non-zeros (worth it for the mostly
@@ -193,15 +195,15 @@ def chebyshev_ball(A, b, radius_cap=1.0, ball=None):
     col_hi[n] = INF if not np.isfinite(radius_cap) else float(radius_cap)
     row_lo = np.full(m, -INF)
     row_hi = b
-    h = _solver()
-    _pass_dense(h, cost, col_lo, col_hi, row_lo, row_hi, rows)
+    h = highs_solver()
+    pass_dense(h, cost, col_lo, col_hi, row_lo, row_hi, rows)
     h.run()
     status = h.getModelStatus()
-    if status == _INFEASIBLE:
+    if status == INFEASIBLE:
         return None
     if status in _UNBOUNDED:
         return (None, np.inf)
-    if status != _OPTIMAL:
+    if status != OPTIMAL:
         raise LPError(f"HiGHS returned {status} for a Chebyshev-centre LP with {m} rows.")
     sol = np.asarray(h.getSolution().col_value)
     x, t = sol[:n], sol[n]
@@ -211,8 +213,8 @@ def chebyshev_ball(A, b, radius_cap=1.0, ball=None):
 def _facet_rows_lp(A, b, rel_tol):
     """Irredundant rows by one LP each: relax row j by 1 and see if ``a_j x`` can exceed ``b_j``."""
     m, n = A.shape
-    h = _solver("facet")
-    _pass_dense(h, np.zeros(n), np.full(n, -INF), np.full(n, INF), np.full(m, -INF), b, A)
+    h = highs_solver("facet")
+    pass_dense(h, np.zeros(n), np.full(n, -INF), np.full(n, INF), np.full(m, -INF), b, A)
     idx = np.arange(n, dtype=np.int32)
     keep = []
     for j in range(m):
@@ -220,7 +222,7 @@ def _facet_rows_lp(A, b, rel_tol):
         h.changeRowBounds(j, -INF, float(b[j] + 1.0))
         h.run()
         st = h.getModelStatus()
-        if st == _OPTIMAL:
+        if st == OPTIMAL:
             val = -h.getObjectiveValue()
             if val > b[j] + rel_tol * max(1.0, abs(b[j])):
                 keep.append(j)
@@ -303,10 +305,10 @@ def is_bounded(A):
     m, n = A.shape
     if m <= n or np.linalg.matrix_rank(A) < n:
         return False
-    h = _solver("aux")
-    _pass_dense(h, np.zeros(m), np.ones(m), np.full(m, INF), np.zeros(n), np.zeros(n), A.T)
+    h = highs_solver("aux")
+    pass_dense(h, np.zeros(m), np.ones(m), np.full(m, INF), np.zeros(n), np.zeros(n), A.T)
     h.run()
-    return h.getModelStatus() == _OPTIMAL
+    return h.getModelStatus() == OPTIMAL
 
 
 def facet_meets_ball(A, b, j, center, radius, x0=None):
@@ -338,13 +340,13 @@ def solve_lp(c, A, b, lo=None, hi=None):
     n = c.size
     lo = np.full(n, -INF) if lo is None else np.where(np.isfinite(lo), lo, -INF)
     hi = np.full(n, INF) if hi is None else np.where(np.isfinite(hi), hi, INF)
-    h = _solver("aux")
-    _pass_dense(h, c, lo, hi, np.full(len(b), -INF), b, A.reshape(len(b), n))
+    h = highs_solver("aux")
+    pass_dense(h, c, lo, hi, np.full(len(b), -INF), b, A.reshape(len(b), n))
     h.run()
     st = h.getModelStatus()
-    if st == _OPTIMAL:
+    if st == OPTIMAL:
         return "optimal", np.asarray(h.getSolution().col_value), float(h.getObjectiveValue())
-    if st == _INFEASIBLE:
+    if st == INFEASIBLE:
         return "infeasible", None, None
     if st in _UNBOUNDED:
         return "unbounded", None, None

@@ -25,7 +25,7 @@ import numpy as np
 
 from .geometry import arrangement_window, region_outline, require_2d
 
-__all__ = ["plot_regions", "region_patches", "colormap", "COLOR_BY"]
+__all__ = ["plot_regions", "region_patches", "colormap", "require_matplotlib", "COLOR_BY"]
 
 #: Accepted string values of ``color_by``.
 COLOR_BY = ("region", "linear", "output", "area")
@@ -33,7 +33,7 @@ COLOR_BY = ("region", "linear", "output", "area")
 _GID = "polyregions.regions"
 
 
-def _import_matplotlib():
+def require_matplotlib():
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -230,7 +230,7 @@ def plot_regions(rs, ax=None, color_by="region", *, show_boundaries=True, show_g
     >>> len(fc), len(np.unique(fc, axis=0))
     (4, 2)
     """
-    _import_matplotlib()
+    require_matplotlib()
     require_2d(rs, "plot_regions")
     if not rs.complete:
         warnings.warn(

@@ -34,6 +34,8 @@ import numbers
 
 import numpy as np
 
+from ._validation import check_level
+
 __all__ = [
     "frequency_counts",
     "chao1",
@@ -111,10 +113,7 @@ def _observed_variance(c, n):
 
 
 def _z_value(level):
-    if isinstance(level, bool) or not isinstance(level, numbers.Real):
-        raise TypeError(f"level must be a number in (0, 1); got {level!r}.")
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"level must lie strictly between 0 and 1 (e.g. 0.95); got {level}.")
+    level = check_level(level)
     from scipy.stats import norm
 
     return float(norm.ppf(0.5 + float(level) / 2.0))

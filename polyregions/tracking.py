@@ -356,9 +356,9 @@ class RegionTracker:
         axes : sequence of Axes, optional
             Draw into these (one per column).
         """
-        from .plotting import _import_matplotlib
+        from .plotting import require_matplotlib
 
-        _import_matplotlib()
+        require_matplotlib()
         import matplotlib.pyplot as plt
 
         tab = self.table()

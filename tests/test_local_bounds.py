@@ -297,7 +297,7 @@ def test_lp_bounds_do_not_trust_the_solver_objective():
     # bound read off that objective would be unsound; a weak-duality certificate built
     # from the solver's duals is valid for any duals, so the bounds may get looser but
     # never tighter than those of an accurate solve.
-    from polyregions.lp import LP_FEASIBILITY_TOL, _solver
+    from polyregions.lp import LP_FEASIBILITY_TOL, highs_solver
 
     rng = np.random.default_rng(0)
     cases = []
@@ -308,7 +308,7 @@ def test_lp_bounds_do_not_trust_the_solver_objective():
         c, r = rng.uniform(-1, 1, n0), rng.uniform(0.2, 1.0)
         cases.append((net, box_around(c, r)))
     accurate = [preactivation_bounds(net, dom, "lp") for net, dom in cases]
-    h = _solver("local_bounds")
+    h = highs_solver("local_bounds")
     h.setOptionValue("dual_feasibility_tolerance", 1e-1)
     try:
         sloppy = [preactivation_bounds(net, dom, "lp") for net, dom in cases]
