@@ -44,8 +44,12 @@ LAYERS = [
 LAYER = {m: k for k, (_, mods) in enumerate(LAYERS) for m in mods}
 
 # Edges that are known to be wrong and owned by someone fixing them:
-# {(importer, imported): "owner: why"}. Empty: every cycle is gone.
-KNOWN = {}
+# {(importer, imported): "owner: why"}. Remove a mark when its edge is fixed
+# (test_known_edges_still_exist fails until then).
+KNOWN = {
+    ("lp", "ball"): "balls: lp.chebyshev_ball/facet_meets_ball hand ball cases to ball.py, which "
+                    "is built on lp (a cycle inside the kernel layer); callers should ask ball.py",
+}
 
 
 def _modules():
