@@ -9,7 +9,7 @@ module is where it is)::
     kernels       lp, polytope, ball     plain (A, b) arrays; no network, no domain
     network       network, _torch, loading
     domain        domain
-    checks        verification           reads a RegionSet by duck typing
+    checks        verification, recertify  read a RegionSet by duck typing
     results       results                the type every engine returns
     engines       enumeration, milp
     analysis      geometry, linear, export, decision, plotting
@@ -31,7 +31,7 @@ LAYERS = [
     ("kernels", {"lp", "polytope", "ball"}),
     ("network", {"network", "_torch", "loading"}),
     ("domain", {"domain"}),
-    ("checks", {"verification"}),
+    ("checks", {"verification", "recertify"}),
     ("results", {"results"}),
     ("engines", {"enumeration", "milp", "subdivision", "distributed"}),
     ("analysis", {"geometry", "linear", "export", "decision", "plotting"}),
