@@ -31,7 +31,7 @@ Exit status, one table for every command and every combination of options
 4      exact only at a resolution (thin patterns or merged hyperplanes; the
        first line says how many)
 5      failed: a solver error stopped the run (the printed number is a
-       lower bound)
+       lower bound), or the run crashed (a traceback is printed)
 130    Ctrl-C before any count existed
 =====  ====================================================================
 """
@@ -503,8 +503,10 @@ def _import_function(spec):
             loader_spec.loader.exec_module(module)
         else:
             module = importlib.import_module(mod_name)
-    except ImportError as exc:
-        raise CLIError(f"cannot import {mod_name}: {exc}") from None
+    except CLIError:
+        raise
+    except Exception as exc:  # ImportError, or the file's own SyntaxError, NameError, ...
+        raise CLIError(f"cannot import {mod_name}: {type(exc).__name__}: {exc}") from None
     try:
         return getattr(module, func_name)
     except AttributeError:
@@ -641,6 +643,12 @@ def main(argv=None):
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `polyregions ... | head`
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a crash is a failure (5), never 1 (a check failed)
+        import traceback
+
+        traceback.print_exc()
+        print(f"error: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

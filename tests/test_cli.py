@@ -68,6 +68,11 @@ def test_check_and_zoo_commands(tmp_path, capsys):
     assert main(["check", f"{bad}:linear"]) == 1
     assert "VIOLATION" in capsys.readouterr().out
     assert main(["check", "nosuchmodule:f"]) == 2
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(net, domain:\n")
+    assert main(["check", f"{broken}:f"]) == 2
+    assert "SyntaxError" in capsys.readouterr().err
+    assert main(["check", f"{bad}:nothere"]) == 2
     assert main(["zoo"]) == 0
     assert "montufar-2-[4,4]-unit-cube" in capsys.readouterr().out
 
@@ -472,3 +477,15 @@ def test_count_method_flag(model, capsys):
         assert out["stats"].get("engine", "lp") == ("lp" if method == "lp" else "subdivision")
     assert counts["lp"] == counts["subdivision"] == counts["auto"] == count_regions(
         net, Box([-1, -1], [1, 1]), method="lp")
+
+
+def test_a_crash_is_a_failure_not_a_violation(small_model, monkeypatch, capsys):
+    import polyregions.enumeration
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("HiGHS returned kError")
+
+    monkeypatch.setattr(polyregions.enumeration, "enumerate_regions", crash)
+    assert main(["count", str(small_model[1]), "--box", "-1", "1"]) == EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "error: the run failed: RuntimeError: HiGHS" in err
