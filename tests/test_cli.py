@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from polyregions import Ball, Box, count_regions, random_network
 from polyregions.cli import main
@@ -489,3 +490,21 @@ def test_a_crash_is_a_failure_not_a_violation(small_model, monkeypatch, capsys):
     assert main(["count", str(small_model[1]), "--box", "-1", "1"]) == EXIT_FAILED
     err = capsys.readouterr().err
     assert "Traceback" in err and "error: the run failed: RuntimeError: HiGHS" in err
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), dim=st.integers(1, 4))
+def test_property_box_and_ball_forms_parse_exactly(data, dim):
+    # Any finite numbers, in any float spelling Python writes, parse back bit for bit.
+    fin = st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False)
+    lo = np.array(data.draw(st.lists(fin, min_size=dim, max_size=dim)))
+    width = np.array(data.draw(st.lists(st.floats(1e-3, 1e3), min_size=dim, max_size=dim)))
+    hi = lo + width  # widths of at least 1e-3 register at |lo| <= 1e12
+    spell = data.draw(st.sampled_from([repr, lambda v: f"{v:.17e}", lambda v: f"{v:+.17g}"]))
+    L, H = (",".join(spell(float(v)) for v in x) for x in (lo, hi))
+    for argv in (["--box", L, H], [f"--box={L},{H}"]):
+        d = _domain(argv, dim).to_dict()
+        assert d["lo"] == lo.tolist() and d["hi"] == hi.tolist()
+    radius = float(width[0])
+    d = _domain(["--ball", L, spell(radius)], dim).to_dict()
+    assert d["center"] == lo.tolist() and d["radius"] == radius
