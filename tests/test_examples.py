@@ -60,7 +60,7 @@ def test_qi_wei2023(tmp_path):
 
 def test_zhu_lin_tang2020(tmp_path):
     rows = run("zhu_lin_tang2020", tmp_path)
-    assert len(rows) == 6
+    assert len(rows) == 8  # 4 data sets x 2 checkpoints
     for r in rows:
         assert r["regions near data"] >= 1 and r["regions near random"] >= 1
         assert r["exact fraction"] == 1.0
