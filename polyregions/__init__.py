@@ -18,6 +18,8 @@ model) -> :mod:`~polyregions.domain` (where to look) -> :mod:`~polyregions.lp`
 from ._version import __version__
 from .network import ReLUNetwork, UnsupportedLayerError, random_network
 from .loading import load_network
+from .plnetwork import GraphBuilder, PLNetwork
+from .convert import from_onnx, from_torch
 from .domain import Ball, Box, Polytope, Slice, WholeSpace
 from .tolerances import Tolerances
 from .results import InexactCountError, IncompleteEnumerationError, Region, RegionSet
@@ -42,6 +44,10 @@ __all__ = [
     "UnsupportedLayerError",
     "load_network",
     "random_network",
+    "PLNetwork",
+    "GraphBuilder",
+    "from_torch",
+    "from_onnx",
     "Ball",
     "Box",
     "Polytope",

@@ -620,6 +620,8 @@ def bounds_for(net) -> dict:
     >>> b["lower_on_max"]
     {'montufar2014': 7}
     """
+    if hasattr(net, "nodes") and hasattr(net, "is_chain"):
+        return _general_bounds(net)
     try:
         n0 = int(net.input_dim)
         ws = tuple(int(w) for w in net.widths)
@@ -648,3 +650,42 @@ def bounds_for(net) -> dict:
         if n0 == 1 and all(n >= 3 for n in ws):
             lower["serra_1d_max"] = serra_1d_max(ws)
     return {"upper": upper, "lower_on_max": lower}
+
+
+def _general_bounds(net) -> dict:
+    """:func:`bounds_for` of a :class:`~polyregions.plnetwork.PLNetwork`.
+
+    A chain of affine layers and ReLUs (convolutions, pooling, batch norm) has
+    the bounds of its dense equivalent, computed on it. With a residual
+    addition or a max-pool only two upper bounds stay valid:
+
+    * ``"trivial"``: the number of patterns (``2`` per ReLU unit, the number
+      of real positions per max-pool window);
+    * ``"product"``: on a region of the earlier activation layers every later
+      quantity is affine in the ``n0`` inputs, so a ReLU layer of ``n`` units
+      cuts it into at most ``sum_{j<=n0} C(n, j)`` pieces, and a max-pool
+      layer into at most the cells of its ``H = sum_w C(k_w, 2)`` comparison
+      hyperplanes, ``sum_{j<=n0} C(H, j)``, and at most ``prod_w k_w``.
+
+    Montufar's and Serra's bounds and every lower bound on the maximum are
+    left out: a skip connection passes the input past inactive units and a
+    max-pool is not a layer of hyperplanes, which breaks the dimension
+    arguments behind them.
+    """
+    if net.is_chain():
+        if not net.widths:
+            raise ValueError("the network has no hidden layer; it is affine and has one region.")
+        return bounds_for(net.to_relu_network())
+    n0 = int(net.input_dim)
+    trivial, product = 1, 1
+    for n, w in zip(net.activation_nodes(), net.widths):
+        if n.op == "relu":
+            trivial *= 2 ** w
+            product *= _region_sum(w, n0)
+        else:
+            ks = n.params["valid"].sum(axis=1).astype(int)
+            patterns = math.prod(int(k) for k in ks)
+            trivial *= patterns
+            hyperplanes = int(sum(k * (k - 1) // 2 for k in ks))
+            product *= min(patterns, _region_sum(hyperplanes, n0))
+    return {"upper": {"trivial": trivial, "product": product}, "lower_on_max": {}}

@@ -55,6 +55,10 @@ class _Engine:
         self.layer_of = np.concatenate(
             [np.full(w, l) for l, w in enumerate(net.widths)] or [np.zeros(0, int)]
         ).astype(np.intp)
+        # General networks (PLNetwork) have bits that are not crossed by a
+        # single flip (a max-pool's argmax) and say how to settle them.
+        self.flippable = getattr(net, "flippable", None)
+        self.settle = getattr(net, "settle", None)
         Ad, bd = domain.halfspaces
         self.ball = domain.ball
         if self.ball is not None and len(bd) == 0:
@@ -224,7 +228,8 @@ class _Engine:
 
     def neighbour(self, p, neurons, normal, undetermined):
         """Pattern across the facet carried by ``neurons`` (outward unit ``normal``)."""
-        if len(neurons) == 1 and not np.any(self.layer_of[undetermined] > self.layer_of[neurons[0]]):
+        if (len(neurons) == 1 and (self.flippable is None or self.flippable[neurons[0]])
+                and not np.any(self.layer_of[undetermined] > self.layer_of[neurons[0]])):
             q = p.copy()
             q[neurons[0]] = not q[neurons[0]]
             return q
@@ -237,6 +242,9 @@ class _Engine:
         for l in np.unique(self.layer_of[open_]):
             G, _ = self.net.affine_preactivations(q, self.domain.input_map)
             ks = open_[self.layer_of[open_] == l]
+            if self.settle is not None:
+                q = self.settle(q, ks, G, normal, self.tol.zero_row)
+                continue
             d = G[ks] @ normal
             nrm = np.sqrt(np.einsum("ij,ij->i", G[ks], G[ks]))
             q[ks] = d > self.tol.zero_row * np.maximum(nrm, 1e-300)
@@ -295,7 +303,7 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     >>> enumerate_regions(net, Ball([0.5, 0.5], 0.2)).n_regions   # both neurons active
     1
     """
-    net = as_network(net)
+    net = as_network(net, general=True)
     domain = as_domain(domain, net)
     tol = Tolerances() if tolerances is None else tolerances
     if not isinstance(tol, Tolerances):

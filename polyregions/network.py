@@ -450,8 +450,25 @@ class ReLUNetwork:
         np.savez(path, **arrays)
 
 
-def as_network(net):
-    """Return ``net`` if it is a :class:`ReLUNetwork`; otherwise a ``TypeError`` saying how to get one."""
+def as_network(net, general=False):
+    """Return ``net`` if it is a :class:`ReLUNetwork`; otherwise a ``TypeError`` saying how to get one.
+
+    With ``general=True`` (the exact engine and its results) a
+    :class:`~polyregions.plnetwork.PLNetwork` is accepted too.
+    """
+    from .plnetwork import PLNetwork
+
+    if isinstance(net, PLNetwork):
+        if general:
+            return net
+        hint = (" Its dense equivalent net.to_relu_network() works here when the graph is a chain "
+                "(no residual addition, no max-pool)." if net.is_chain() else
+                " This graph has a residual addition or a max-pool, which only the exact engine "
+                "(enumerate_regions, count_regions) handles.")
+        raise TypeError(
+            "this function needs a dense ReLUNetwork (it reads the weight matrices); got a "
+            f"PLNetwork.{hint}"
+        )
     if not isinstance(net, ReLUNetwork):
         raise TypeError(
             f"net must be a ReLUNetwork; got {type(net).__name__}. Build one with "
