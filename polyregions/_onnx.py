@@ -96,124 +96,133 @@ def graph_from_onnx(model):
                 return consts[name]
             unsupported(f"its input {name!r} must be a constant (an initializer)")
 
-        ins = list(node.input)
-        if node.domain not in ("", "ai.onnx"):
-            unsupported(f"operator domain {node.domain!r}")
-        if op == "Constant":
-            if "value" not in a:
-                unsupported("only Constant with a tensor 'value'")
-            consts[node.output[0]] = numpy_helper.to_array(a["value"])
-            continue
-        if op in ("Identity", "Dropout"):
-            env[node.output[0]] = env[ins[0]] if ins[0] in env else None
-            if ins[0] in consts:
-                consts[node.output[0]] = consts[ins[0]]
-            continue
-        if op == "Gemm":
-            x = tensor(ins[0])
-            if a.get("transA", 0):
-                unsupported("transA=1")
-            B = const(ins[1])
-            W = B.T if not a.get("transB", 0) else B  # (out, in)
-            W = W * a.get("alpha", 1.0)
-            bias = None
-            if len(ins) > 2 and ins[2]:
-                c = np.broadcast_to(const(ins[2]) * a.get("beta", 1.0), (W.shape[0],))
-                bias = np.array(c, dtype=np.float64)
-            if len(b.shape(x)) != 1:
-                unsupported(f"input of shape {b.shape(x)}; Gemm takes a (batch, n) matrix")
-            out = b.dense(x, W, bias, node.name or f"Gemm_{pos}")
-        elif op == "MatMul":
-            x = tensor(ins[0])
-            B = const(ins[1])
-            if B.ndim != 2:
-                unsupported(f"a constant operand of shape {B.shape}; only 2-D weights")
-            out = b.dense(x, B.T, None, node.name or f"MatMul_{pos}")
-        elif op == "Add":
-            v0, v1 = env.get(ins[0]), env.get(ins[1])
-            if isinstance(v0, int) and isinstance(v1, int):
-                out = b.add(v0, v1, node.name or f"Add_{pos}")
-            else:
-                x, c = (v0, ins[1]) if isinstance(v0, int) else (tensor(ins[1]), ins[0])
-                cv = const(c)
-                sh = b.shape(x)
-                # A constant broadcasts against (batch, *shape): drop a leading batch axis of 1.
-                if cv.ndim == len(sh) + 1:
-                    if cv.shape[0] != 1:
-                        unsupported(f"a constant of shape {cv.shape} varies along the batch axis")
-                    cv = cv[0]
-                out = b.shift(x, cv, node.name or f"Add_{pos}")
-        elif op == "Conv":
-            x = tensor(ins[0])
-            W = const(ins[1])
-            nd = W.ndim - 2
-            if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
-                unsupported(f"auto_pad={a['auto_pad']!r}; export with explicit pads")
-            bias = const(ins[2]) if len(ins) > 2 and ins[2] else None
-            out = b.conv(x, W, bias, a.get("strides", 1), a.get("pads", [0] * 2 * nd),
-                         a.get("dilations", 1), a.get("group", 1), node.name or f"Conv_{pos}")
-        elif op in ("Relu", "LeakyRelu"):
-            slope = a.get("alpha", 0.01) if op == "LeakyRelu" else 0.0
-            out = b.relu(tensor(ins[0]), slope, node.name or f"{op}_{pos}")
-        elif op in ("MaxPool", "AveragePool"):
-            x = tensor(ins[0])
-            if a.get("ceil_mode", 0):
-                unsupported("ceil_mode=1")
-            if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
-                unsupported(f"auto_pad={a['auto_pad']!r}; export with explicit pads")
-            if op == "MaxPool" and len(node.output) > 1 and node.output[1]:
-                unsupported("the Indices output")
-            if a.get("storage_order", 0):
-                unsupported("storage_order=1")
-            k = a["kernel_shape"]
-            nd = len(k)
-            pads = a.get("pads", [0] * 2 * nd)
-            strides = a.get("strides", 1)
-            if op == "MaxPool":
-                out = b.max_pool(x, k, strides, pads, a.get("dilations", 1), node.name or f"MaxPool_{pos}")
-            else:
-                if any(d != 1 for d in a.get("dilations", [1])):
-                    unsupported("dilations")
-                from .plnetwork import _pads
-
-                pp = _pads(pads, nd)
-                if any(p[0] != p[1] for p in pp) and a.get("count_include_pad", 0):
-                    unsupported("asymmetric pads with count_include_pad=1")
-                out = _avg_pool(b, x, k, strides, pp, bool(a.get("count_include_pad", 0)),
-                                node.name or f"AveragePool_{pos}")
-        elif op == "GlobalAveragePool":
-            out = b.adaptive_avg_pool(tensor(ins[0]), 1, node.name or f"GlobalAveragePool_{pos}")
-        elif op == "Flatten":
-            x = tensor(ins[0])
-            axis = a.get("axis", 1)
-            full = (1,) + b.shape(x)
-            axis = axis % len(full) if axis < 0 else axis
-            if axis == 0:
-                unsupported("axis=0 flattens the batch axis")
-            out = b.reshape(x, (int(np.prod(full[axis:])),) if axis == 1 else
-                            full[1:axis] + (int(np.prod(full[axis:])),), node.name or f"Flatten_{pos}")
-        elif op == "Reshape":
-            x = tensor(ins[0])
-            target = [int(s) for s in const(ins[1])]
-            if a.get("allowzero", 0):
-                unsupported("allowzero=1")
-            if not target or target[0] not in (-1, 0, 1):
-                unsupported(f"target shape {target}; the batch axis must stay first (-1, 0 or 1)")
-            rest = [b.shape(x)[i - 1] if s == 0 else s for i, s in enumerate(target)][1:]
-            out = b.reshape(x, rest, node.name or f"Reshape_{pos}")
-        elif op == "BatchNormalization":
-            x = tensor(ins[0])
-            if a.get("training_mode", 0):
-                unsupported("training_mode=1")
-            scale, bias, mean, var = (const(n) for n in ins[1:5])
-            out = b.batch_norm(x, mean, var, a.get("epsilon", 1e-5), scale, bias,
-                               node.name or f"BatchNormalization_{pos}")
-        else:
-            unsupported("this operator is not piecewise linear or not handled")
-        env[node.output[0]] = out
+        try:
+            _lower_onnx_node(b, env, consts, node, op, a, pos, unsupported, tensor, const,
+                             numpy_helper)
+        except ValueError as exc:
+            raise ValueError(f"{label}: {exc}") from None
     if len(g.output) != 1 or g.output[0].name not in env or not isinstance(env[g.output[0].name], int):
         raise UnsupportedLayerError("the ONNX graph must have one output computed from its input.")
     return b.build(env[g.output[0].name])
+
+
+def _lower_onnx_node(b, env, consts, node, op, a, pos, unsupported, tensor, const, numpy_helper):
+    """Lower one ONNX node into the builder; record its output in ``env`` (or ``consts``)."""
+    ins = list(node.input)
+    if node.domain not in ("", "ai.onnx"):
+        unsupported(f"operator domain {node.domain!r}")
+    if op == "Constant":
+        if "value" not in a:
+            unsupported("only Constant with a tensor 'value'")
+        consts[node.output[0]] = numpy_helper.to_array(a["value"])
+        return
+    if op in ("Identity", "Dropout"):
+        env[node.output[0]] = env[ins[0]] if ins[0] in env else None
+        if ins[0] in consts:
+            consts[node.output[0]] = consts[ins[0]]
+        return
+    if op == "Gemm":
+        x = tensor(ins[0])
+        if a.get("transA", 0):
+            unsupported("transA=1")
+        B = const(ins[1])
+        W = B.T if not a.get("transB", 0) else B  # (out, in)
+        W = W * a.get("alpha", 1.0)
+        bias = None
+        if len(ins) > 2 and ins[2]:
+            c = np.broadcast_to(const(ins[2]) * a.get("beta", 1.0), (W.shape[0],))
+            bias = np.array(c, dtype=np.float64)
+        if len(b.shape(x)) != 1:
+            unsupported(f"input of shape {b.shape(x)}; Gemm takes a (batch, n) matrix")
+        out = b.dense(x, W, bias, node.name or f"Gemm_{pos}")
+    elif op == "MatMul":
+        x = tensor(ins[0])
+        B = const(ins[1])
+        if B.ndim != 2:
+            unsupported(f"a constant operand of shape {B.shape}; only 2-D weights")
+        out = b.dense(x, B.T, None, node.name or f"MatMul_{pos}")
+    elif op == "Add":
+        v0, v1 = env.get(ins[0]), env.get(ins[1])
+        if isinstance(v0, int) and isinstance(v1, int):
+            out = b.add(v0, v1, node.name or f"Add_{pos}")
+        else:
+            x, c = (v0, ins[1]) if isinstance(v0, int) else (tensor(ins[1]), ins[0])
+            cv = const(c)
+            sh = b.shape(x)
+            # A constant broadcasts against (batch, *shape): drop a leading batch axis of 1.
+            if cv.ndim == len(sh) + 1:
+                if cv.shape[0] != 1:
+                    unsupported(f"a constant of shape {cv.shape} varies along the batch axis")
+                cv = cv[0]
+            out = b.shift(x, cv, node.name or f"Add_{pos}")
+    elif op == "Conv":
+        x = tensor(ins[0])
+        W = const(ins[1])
+        nd = W.ndim - 2
+        if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+            unsupported(f"auto_pad={a['auto_pad']!r}; export with explicit pads")
+        bias = const(ins[2]) if len(ins) > 2 and ins[2] else None
+        out = b.conv(x, W, bias, a.get("strides", 1), a.get("pads", [0] * 2 * nd),
+                     a.get("dilations", 1), a.get("group", 1), node.name or f"Conv_{pos}")
+    elif op in ("Relu", "LeakyRelu"):
+        slope = a.get("alpha", 0.01) if op == "LeakyRelu" else 0.0
+        out = b.relu(tensor(ins[0]), slope, node.name or f"{op}_{pos}")
+    elif op in ("MaxPool", "AveragePool"):
+        x = tensor(ins[0])
+        if a.get("ceil_mode", 0):
+            unsupported("ceil_mode=1")
+        if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+            unsupported(f"auto_pad={a['auto_pad']!r}; export with explicit pads")
+        if op == "MaxPool" and len(node.output) > 1 and node.output[1]:
+            unsupported("the Indices output")
+        if a.get("storage_order", 0):
+            unsupported("storage_order=1")
+        k = a["kernel_shape"]
+        nd = len(k)
+        pads = a.get("pads", [0] * 2 * nd)
+        strides = a.get("strides", 1)
+        if op == "MaxPool":
+            out = b.max_pool(x, k, strides, pads, a.get("dilations", 1), node.name or f"MaxPool_{pos}")
+        else:
+            if any(d != 1 for d in a.get("dilations", [1])):
+                unsupported("dilations")
+            from .plnetwork import _pads
+
+            pp = _pads(pads, nd)
+            if any(p[0] != p[1] for p in pp) and a.get("count_include_pad", 0):
+                unsupported("asymmetric pads with count_include_pad=1")
+            out = _avg_pool(b, x, k, strides, pp, bool(a.get("count_include_pad", 0)),
+                            node.name or f"AveragePool_{pos}")
+    elif op == "GlobalAveragePool":
+        out = b.adaptive_avg_pool(tensor(ins[0]), 1, node.name or f"GlobalAveragePool_{pos}")
+    elif op == "Flatten":
+        x = tensor(ins[0])
+        axis = a.get("axis", 1)
+        full = (1,) + b.shape(x)
+        axis = axis % len(full) if axis < 0 else axis
+        if axis == 0:
+            unsupported("axis=0 flattens the batch axis")
+        out = b.reshape(x, (int(np.prod(full[axis:])),) if axis == 1 else
+                        full[1:axis] + (int(np.prod(full[axis:])),), node.name or f"Flatten_{pos}")
+    elif op == "Reshape":
+        x = tensor(ins[0])
+        target = [int(s) for s in const(ins[1])]
+        if a.get("allowzero", 0):
+            unsupported("allowzero=1")
+        if not target or target[0] not in (-1, 0, 1):
+            unsupported(f"target shape {target}; the batch axis must stay first (-1, 0 or 1)")
+        rest = [b.shape(x)[i - 1] if s == 0 else s for i, s in enumerate(target)][1:]
+        out = b.reshape(x, rest, node.name or f"Reshape_{pos}")
+    elif op == "BatchNormalization":
+        x = tensor(ins[0])
+        if a.get("training_mode", 0):
+            unsupported("training_mode=1")
+        scale, bias, mean, var = (const(n) for n in ins[1:5])
+        out = b.batch_norm(x, mean, var, a.get("epsilon", 1e-5), scale, bias,
+                           node.name or f"BatchNormalization_{pos}")
+    else:
+        unsupported("this operator is not piecewise linear or not handled")
+    env[node.output[0]] = out
 
 
 def _avg_pool(b, x, kernel, strides, pads, count_include_pad, name):

@@ -112,18 +112,21 @@ def graph_from_torch(module, input_shape=None):
             continue
         args = node.args
         name = node.name
-        if node.op == "call_module":
-            layer = gm.get_submodule(node.target)
-            kind = type(layer).__name__
-            where = f"traced node {pos} (module {node.target!r}"
-            x = _tensor_arg(env, args[0], unsupported, kind)
-            env[node] = _lower_module(b, x, layer, kind, node.target, nn, unsupported)
-        elif node.op == "call_function":
-            env[node] = _lower_function(b, env, node, torch, F, unsupported)
-        elif node.op == "call_method":
-            env[node] = _lower_method(b, env, node, unsupported)
-        else:  # pragma: no cover - fx has no other node kinds
-            unsupported(node.op)
+        try:
+            if node.op == "call_module":
+                layer = gm.get_submodule(node.target)
+                kind = type(layer).__name__
+                where = f"traced node {pos} (module {node.target!r}"
+                x = _tensor_arg(env, args[0], unsupported, kind)
+                env[node] = _lower_module(b, x, layer, kind, node.target, nn, unsupported)
+            elif node.op == "call_function":
+                env[node] = _lower_function(b, env, node, torch, F, unsupported)
+            elif node.op == "call_method":
+                env[node] = _lower_method(b, env, node, unsupported)
+            else:  # pragma: no cover - fx has no other node kinds
+                unsupported(node.op)
+        except ValueError as exc:  # shapes that do not chain, bad parameters
+            raise ValueError(f"{where}): {exc}") from None
     return b.build(out)
 
 

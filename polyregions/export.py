@@ -429,8 +429,14 @@ def _read_network(stored, network):
     if not isinstance(stored, dict) or not isinstance(stored.get("sha256"), str):
         raise ValueError("field 'network' must be an object with the weights and their sha256.")
     if network is None:
+        if isinstance(stored, dict) and stored.get("type") == "PLNetwork":
+            from .plnetwork import PLNetwork
+
+            reader = PLNetwork.from_dict
+        else:
+            reader = ReLUNetwork.from_dict
         try:
-            return ReLUNetwork.from_dict(stored)
+            return reader(stored)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"field 'network': {exc} Re-run the enumeration, or pass the "
                              "original network=.") from None

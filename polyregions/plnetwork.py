@@ -606,6 +606,44 @@ class PLNetwork:
         q[s0:self._starts[l + 1]] = bits
         return q
 
+    # ------------------------------------------------------------ plain data
+    def to_dict(self) -> dict:
+        """The graph as JSON-ready data; :meth:`from_dict` rebuilds it bit for bit.
+
+        >>> b = GraphBuilder((1, 3))
+        >>> net = b.build(b.max_pool(b.relu(b.conv(b.input, [[[1.0, -1.0]]])), 2))
+        >>> PLNetwork.from_dict(net.to_dict()).fingerprint() == net.fingerprint()
+        True
+        """
+        return {"type": "PLNetwork", "output": self.output,
+                "nodes": [{"op": n.op, "inputs": list(n.inputs), "shape": list(n.shape),
+                           "name": n.name, "params": {k: _encode(v) for k, v in n.params.items()}}
+                          for n in self.nodes],
+                "sha256": self.fingerprint()}
+
+    @classmethod
+    def from_dict(cls, d):
+        """Inverse of :meth:`to_dict`; ``sha256``, when present, must match."""
+        if not isinstance(d, dict) or d.get("type") != "PLNetwork":
+            raise ValueError("not a PLNetwork description (no type: PLNetwork).")
+        nodes = []
+        for k, n in enumerate(d["nodes"]):
+            op = n["op"]
+            if (k == 0) != (op == "input") or (op not in _AFFINE + _ACTIVATIONS and op != "input"):
+                raise ValueError(f"node {k} has op {op!r}; not a valid PLNetwork node here.")
+            if any(not (0 <= int(i) < k) for i in n["inputs"]):
+                raise ValueError(f"node {k} reads a node that does not come before it.")
+            nodes.append(Node(op, tuple(int(i) for i in n["inputs"]), tuple(int(s) for s in n["shape"]),
+                              {key: _decode(v) for key, v in n["params"].items()}, n.get("name", "")))
+        try:
+            net = cls(tuple(nodes), int(d["output"]))
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise ValueError(f"malformed PLNetwork description: {exc!r}.") from None
+        if d.get("sha256") is not None and net.fingerprint() != d["sha256"]:
+            raise ValueError("the stored network does not match its sha256 fingerprint: it was "
+                             "edited or corrupted.")
+        return net
+
     # ------------------------------------------------------------ dense form
     def is_chain(self) -> bool:
         """True if the graph is a chain of affine nodes and (leaky) ReLUs (no branch, no max-pool)."""
@@ -660,3 +698,25 @@ def _renumber(nodes, start, stop):
         n = nodes[i]
         out.append(Node(n.op, tuple(j - start for j in n.inputs), n.shape, n.params, n.name))
     return out
+
+
+def _encode(v):
+    if isinstance(v, np.ndarray):
+        return {"array": v.tolist(), "dtype": str(v.dtype), "shape": list(v.shape)}
+    if isinstance(v, tuple):
+        return {"tuple": [_encode(x) for x in v]}
+    if isinstance(v, (np.integer, np.floating)):
+        return v.item()
+    return v
+
+
+def _decode(v):
+    if isinstance(v, dict) and "array" in v:
+        a = np.array(v["array"], dtype=np.dtype(v["dtype"])).reshape(v["shape"])
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise ValueError("a stored parameter contains NaN or infinite values.")
+        a.setflags(write=False)
+        return a
+    if isinstance(v, dict) and "tuple" in v:
+        return tuple(_decode(x) for x in v["tuple"])
+    return v

@@ -437,3 +437,14 @@ def test_bounds_for_general_networks():
     mp = from_torch(maxpool_tiny(0), (1, 3, 3))
     b = pr.bounds_for(mp)
     assert b["upper"]["trivial"] == 2 ** 4 * 4 and b["lower_on_max"] == {}
+
+
+def test_json_round_trip_of_a_general_network_result():
+    net = from_torch(maxpool_tiny(1), (1, 3, 3))
+    dom = Slice.through_points(*np.random.default_rng(1).normal(size=(3, 9)))
+    rs = enumerate_regions(net, dom)
+    back = pr.from_json(pr.to_json(rs))
+    assert isinstance(back.network, pr.PLNetwork)
+    assert back.network.fingerprint() == net.fingerprint()
+    assert pr.equal_results(rs, back)
+    assert back.check_patterns().size == 0

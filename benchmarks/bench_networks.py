@@ -1,0 +1,81 @@
+"""General networks (PLNetwork) against their dense ReLUNetwork equivalents.
+
+Prints, for a few small conv / pooling nets in a 2-D slice through three
+random images, the region count and the median enumeration time of the
+PLNetwork (convolutions kept as convolutions) and of the same net with every
+affine stretch materialised as a dense matrix (``to_relu_network``), plus a
+max-pool net and a residual MLP, which have no dense equivalent.
+
+    PYTHONPATH=. python benchmarks/bench_networks.py [--repeats 3]
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+import polyregions as pr
+
+
+class Residual(nn.Module):
+    def __init__(self, d=4, w=8):
+        super().__init__()
+        self.a, self.b, self.c, self.o = nn.Linear(d, w), nn.Linear(w, d), nn.Linear(d, w), nn.Linear(w, 1)
+
+    def forward(self, x):
+        x = x + self.b(torch.relu(self.a(x)))
+        return self.o(torch.relu(self.c(x)))
+
+
+def cases():
+    torch.manual_seed(0)
+    yield "conv 1x6x6, 2 conv3x3(2ch)", nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 1)), (1, 6, 6)
+    yield "conv 1x12x12, conv3x3(4ch), avgpool2, conv3x3(4ch)", nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Conv2d(4, 4, 3), nn.ReLU(), nn.Flatten(),
+        nn.Linear(36, 1)), (1, 12, 12)
+    yield "conv 1x16x16, conv5x5(4ch)+BN, conv3x3(4ch)", nn.Sequential(
+        nn.Conv2d(1, 4, 5), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 4, 3, stride=2), nn.ReLU(),
+        nn.Flatten(), nn.Linear(100, 1)), (1, 16, 16)
+    yield "max-pool 1x8x8, conv3x3(2ch), maxpool2, dense 8", nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(18, 8), nn.ReLU(),
+        nn.Linear(8, 1)), (1, 8, 8)
+    yield "residual MLP 4-[8]+skip-[8]", Residual(), (4,)
+
+
+def timed(net, dom, repeats):
+    times, n = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        n = pr.enumerate_regions(net, dom).count()
+        times.append(time.perf_counter() - t)
+    return n, statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    warm = pr.random_network(2, [4])
+    pr.enumerate_regions(warm, pr.Box([-1, -1], [1, 1]))  # imports and HiGHS start-up
+    print(f"{'network':52s} {'regions':>8s} {'PLNetwork s':>12s} {'dense s':>9s} {'ratio':>6s}")
+    for name, m, shape in cases():
+        m = m.double().eval()
+        net = pr.from_torch(m, shape)
+        d = int(np.prod(shape))
+        dom = pr.Slice.through_points(*rng.normal(size=(3, d)))
+        n, t = timed(net, dom, args.repeats)
+        if isinstance(net, pr.PLNetwork) and net.is_chain():
+            n2, t2 = timed(net.to_relu_network(), dom, args.repeats)
+            assert n2 == n, (n, n2)
+            print(f"{name:52s} {n:8d} {t:12.3f} {t2:9.3f} {t / t2:6.2f}")
+        else:
+            print(f"{name:52s} {n:8d} {t:12.3f} {'-':>9s} {'-':>6s}")
+
+
+if __name__ == "__main__":
+    main()
