@@ -1,7 +1,9 @@
 """Read a network from a file without running code stored in it.
 
 :func:`load_network` picks a reader by the file's suffix (:data:`LOADERS`);
-every reader returns a :class:`~polyregions.ReLUNetwork` or raises a
+every reader returns a :class:`~polyregions.ReLUNetwork` (or, for the
+formats that hold convolutions and residual blocks, a
+:class:`~polyregions.PLNetwork`) or raises a
 ``ValueError`` that names the file and the problem, before any enumeration.
 
 The loading rule: **nothing is unpickled by default.** A pickle can run
@@ -11,7 +13,12 @@ unpickled unless you trust it.
 * ``.npz``: arrays ``W0, b0, W1, b1, ...`` (optionally ``negative_slopes``),
   read with ``allow_pickle=False``. Keys, layer numbering, dtypes and shapes
   are checked.
-* ``.json``: the dict of :meth:`ReLUNetwork.to_dict` (plain JSON, no code).
+* ``.json``: the dict of :meth:`ReLUNetwork.to_dict` or
+  :meth:`PLNetwork.to_dict` (plain JSON, no code).
+* ``.onnx``: an ONNX model (:func:`polyregions.from_onnx`: a protobuf graph
+  and its weights, parsed as data; needs ``polyregions[onnx]``), returned as
+  a :class:`~polyregions.PLNetwork` with convolutions, pooling and residual
+  additions.
 * ``.pt``, ``.pth``, ``.pkl``, any other suffix or none: a torch file read
   with ``torch.load(weights_only=True)``, which only rebuilds tensors and
   plain containers: a state dict of an ``nn.Sequential`` MLP, a dict
@@ -328,9 +335,26 @@ def _load_json(path, trust=False):
         raise ValueError(f"{path} is not a JSON file: {exc}") from None
     if isinstance(doc, dict) and doc.get("format") == "polyregions.RegionSet":
         doc = doc.get("network")
+    if isinstance(doc, dict) and doc.get("type") == "PLNetwork":
+        from .plnetwork import PLNetwork
+
+        reader = PLNetwork.from_dict
+    else:
+        reader = ReLUNetwork.from_dict
     try:
-        return ReLUNetwork.from_dict(doc)
+        return reader(doc)
     except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def _load_onnx(path, trust=False):
+    """An ONNX file: a protobuf graph and its weights, parsed as data (no code runs)."""
+    from .convert import from_onnx
+    from .network import UnsupportedLayerError
+
+    try:
+        return from_onnx(path)
+    except UnsupportedLayerError as exc:
         raise ValueError(f"{path}: {exc}") from None
 
 
@@ -385,7 +409,10 @@ def _load_torch(path, trust=False):
             "(ReLUNetwork.save_npz)."
         ) from None
     if isinstance(obj, torch.nn.Module):
-        return ReLUNetwork.from_torch(obj)
+        from .convert import from_torch
+
+        # A dense Sequential gives a ReLUNetwork; a traced graph (residual blocks) a PLNetwork.
+        return from_torch(obj)
     return _network_from_object(obj, str(path))
 
 
@@ -397,6 +424,7 @@ LOADERS = {
     ".pt": _load_torch,
     ".pth": _load_torch,
     ".pkl": _load_torch,
+    ".onnx": _load_onnx,
 }
 DEFAULT_LOADER = _load_torch
 

@@ -448,3 +448,26 @@ def test_json_round_trip_of_a_general_network_result():
     assert back.network.fingerprint() == net.fingerprint()
     assert pr.equal_results(rs, back)
     assert back.check_patterns().size == 0
+
+
+def test_onnx_files_load_as_data_and_count_from_the_cli(tmp_path, capsys):
+    from polyregions.cli import main
+
+    m = maxpool_tiny(0).float()
+    path = tmp_path / "tiny.onnx"
+    path.write_bytes(export_onnx(m, (1, 3, 3)).SerializeToString())
+    net = pr.load_network(path)
+    assert isinstance(net, pr.PLNetwork) and net.fingerprint() == from_onnx(path).fingerprint()
+    box = Box([-1] * 9, [1] * 9)
+    expected = pr.count_regions(from_torch(m, (1, 3, 3)), box)
+    assert main(["count", str(path), "--box", "-1", "1"]) == 0
+    assert capsys.readouterr().out.startswith(f"{expected} regions (exact)")
+    (tmp_path / "net.json").write_text(__import__("json").dumps(net.to_dict()))
+    assert pr.load_network(tmp_path / "net.json").fingerprint() == net.fingerprint()
+    bad = tmp_path / "sig.onnx"
+    from onnx import helper
+
+    bad.write_bytes(hand_onnx([helper.make_node("Sigmoid", ["x"], ["y"], name="s")], {},
+                              (2,)).SerializeToString())
+    with pytest.raises(ValueError, match=r"ONNX node 0 \(Sigmoid 's'\)"):
+        pr.load_network(bad)
