@@ -53,6 +53,8 @@ def _layers_in_domain(net, domain):
 
 def _domain_patterns(net, domain, U):
     """Activation patterns of points ``U`` given in domain coordinates."""
+    if not hasattr(net, "weights"):  # a general PLNetwork: its own forward pass
+        return net.activation_patterns(domain.to_input(U))
     h, out = U, []
     for _, W, b, a in _layers_in_domain(net, domain):
         z = h @ W.T + b
@@ -102,6 +104,9 @@ def _certify(rs, chunk=None):
     allowance = np.zeros(R)
     patterns = np.zeros((R, net.n_neurons), dtype=bool)
     zero_row = rs.tolerances.zero_row
+    if not hasattr(net, "weights"):
+        _certify_general(rs, out, allowance, patterns)
+        return _domain_rows(dom, U, out, allowance, patterns)
     layers = _layers_in_domain(net, dom)
     if chunk is None:
         chunk = max(1, int(2_000_000 // max(1, max(net.widths, default=1) * dim)))
@@ -136,6 +141,34 @@ def _certify(rs, chunk=None):
         rows = np.arange(k)
         out[sl] = dist[rows, idx]
         allowance[sl] = np.where(np.isfinite(out[sl]), ROUNDING * tol[rows, idx], 0.0)
+    return _domain_rows(dom, U, out, allowance, patterns)
+
+
+def _certify_general(rs, out, allowance, patterns):
+    """:func:`_certify` for a general network: each region's rows from its own affine pieces."""
+    net, dom = rs.network, rs.domain
+    U = rs.interior_points
+    if len(U):
+        patterns[:] = net.activation_patterns(dom.to_input(U))
+    for i, (u, p) in enumerate(zip(U, rs.patterns)):
+        try:
+            G, g = net.affine_preactivations(p, dom.input_map)
+        except ValueError:  # not a pattern of this network (e.g. a malformed argmax code)
+            out[i] = -np.inf
+            continue
+        z = G @ u + g
+        norms = np.sqrt(np.einsum("ij,ij->i", G, G))
+        live = norms > rs.tolerances.zero_row * max(float(norms.max(initial=0.0)), 1e-300)
+        if live.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dist = np.where(live, np.abs(z) / norms, np.inf)
+            k = int(np.argmin(dist))
+            out[i] = dist[k]
+            allowance[i] = ROUNDING * (np.abs(G[k]) @ np.abs(u) + abs(g[k])) / norms[k]
+
+
+def _domain_rows(dom, U, out, allowance, patterns):
+    R = len(U)
     A, b = dom.halfspaces
     if R and len(b):
         norms = np.sqrt(np.einsum("ij,ij->i", A, A))
@@ -198,6 +231,11 @@ def recertify(rs, *, n_samples=4096, random_state=0):
             f"{radii[i]:.6g})")
     if len(rs.edges):
         diff = rs.patterns[rs.edges[:, 0]] != rs.patterns[rs.edges[:, 1]]
+        flippable = getattr(rs.network, "flippable", None)
+        if flippable is not None:
+            # A max-pool bit names the comparison that vanishes on the facet; the argmax moves
+            # across it, which need not change that bit: only single-flip bits are checked.
+            diff = diff | ~np.asarray(flippable)[None, :]
         e_idx = np.repeat(np.arange(len(rs.edges)), [len(n) for n in rs.edge_neurons])
         n_idx = np.fromiter((k for n in rs.edge_neurons for k in n), dtype=np.intp,
                             count=len(e_idx))

@@ -248,6 +248,9 @@ def test_max_pool_net_against_dense_sampling_and_volumes():
     sampled = sampled_patterns(net, dom, 40000)
     assert rs.status == "exact" and sampled <= found and len(found) == rs.n_regions
     assert pr.verify(rs).ok  # interior points reproduce patterns; areas add up; Euler
+    from polyregions.recertify import recertify
+
+    assert recertify(rs) == ()  # radii, forward-pass patterns, edges, connectivity, a sample
     # Every region's interior point has its pattern, and the output map is exact there.
     X = dom.to_input(rs.interior_points)
     for i in range(0, rs.n_regions, max(1, rs.n_regions // 10)):
@@ -440,14 +443,24 @@ def test_bounds_for_general_networks():
 
 
 def test_json_round_trip_of_a_general_network_result():
-    net = from_torch(maxpool_tiny(1), (1, 3, 3))
-    dom = Slice.through_points(*np.random.default_rng(1).normal(size=(3, 9)))
+    net = from_torch(maxpool_tiny(0), (1, 3, 3))
+    dom = Slice.through_points(*np.random.default_rng(0).normal(size=(3, 9)), margin=1.0)
     rs = enumerate_regions(net, dom)
+    assert rs.n_regions > 5
     back = pr.from_json(pr.to_json(rs))
     assert isinstance(back.network, pr.PLNetwork)
     assert back.network.fingerprint() == net.fingerprint()
     assert pr.equal_results(rs, back)
     assert back.check_patterns().size == 0
+    from polyregions.recertify import certified_radii, recertify
+
+    assert recertify(rs) == ()
+    r, _ = certified_radii(rs)
+    assert np.all(r >= rs.radii * (1 - 1e-9))
+    doc = __import__("json").loads(pr.to_json(rs))
+    doc["radii"][0] *= 10
+    with pytest.raises(ValueError, match="radii"):
+        pr.from_json(__import__("json").dumps(doc))
 
 
 def test_onnx_files_load_as_data_and_count_from_the_cli(tmp_path, capsys):
