@@ -3,7 +3,9 @@
 Prints, for a few small conv / pooling nets in a 2-D slice through three
 random images, the region count and the median enumeration time of the
 PLNetwork (convolutions kept as convolutions) and of the same net with every
-affine stretch materialised as a dense matrix (``to_relu_network``), plus a
+affine stretch materialised as a dense matrix (``to_relu_network``), both by
+the LP search, and the dense net by ``method="auto"`` (the subdivision engine
+in a 2-D slice, which takes dense nets only), plus a
 max-pool net and a residual MLP, which have no dense equivalent.
 
     PYTHONPATH=. python benchmarks/bench_networks.py [--repeats 3]
@@ -46,11 +48,11 @@ def cases():
     yield "residual MLP 4-[8]+skip-[8]", Residual(), (4,)
 
 
-def timed(net, dom, repeats):
+def timed(net, dom, repeats, method="lp"):
     times, n = [], None
     for _ in range(repeats):
         t = time.perf_counter()
-        n = pr.enumerate_regions(net, dom).count()
+        n = pr.enumerate_regions(net, dom, method=method).count()
         times.append(time.perf_counter() - t)
     return n, statistics.median(times)
 
@@ -62,7 +64,8 @@ def main():
     rng = np.random.default_rng(0)
     warm = pr.random_network(2, [4])
     pr.enumerate_regions(warm, pr.Box([-1, -1], [1, 1]))  # imports and HiGHS start-up
-    print(f"{'network':52s} {'regions':>8s} {'PLNetwork s':>12s} {'dense s':>9s} {'ratio':>6s}")
+    print(f"{'network':52s} {'regions':>8s} {'PLNetwork lp s':>14s} {'dense lp s':>10s} "
+          f"{'ratio':>6s} {'dense auto s':>12s}")
     for name, m, shape in cases():
         m = m.double().eval()
         net = pr.from_torch(m, shape)
@@ -70,11 +73,13 @@ def main():
         dom = pr.Slice.through_points(*rng.normal(size=(3, d)))
         n, t = timed(net, dom, args.repeats)
         if isinstance(net, pr.PLNetwork) and net.is_chain():
-            n2, t2 = timed(net.to_relu_network(), dom, args.repeats)
-            assert n2 == n, (n, n2)
-            print(f"{name:52s} {n:8d} {t:12.3f} {t2:9.3f} {t / t2:6.2f}")
+            dense = net.to_relu_network()
+            n2, t2 = timed(dense, dom, args.repeats)
+            n3, t3 = timed(dense, dom, args.repeats, method="auto")
+            assert n2 == n == n3, (n, n2, n3)
+            print(f"{name:52s} {n:8d} {t:14.3f} {t2:10.3f} {t / t2:6.2f} {t3:12.3f}")
         else:
-            print(f"{name:52s} {n:8d} {t:12.3f} {'-':>9s} {'-':>6s}")
+            print(f"{name:52s} {n:8d} {t:14.3f} {'-':>10s} {'-':>6s} {'-':>12s}")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ def choose_method(net, domain):
     """The engine ``method="auto"`` runs: ``"subdivision"`` or ``"lp"``.
 
     The subdivision for the domains it supports (:func:`supports`) up to
-    :data:`AUTO_MAX_DIM` input dimensions; the LP search for balls, the whole
+    :data:`AUTO_MAX_DIM` input dimensions; the LP search for general networks
+    (:class:`~polyregions.PLNetwork`), balls, the whole
     space and higher dimensions, where the vertices of the complex outgrow
     the regions.
 
@@ -98,6 +99,8 @@ def choose_method(net, domain):
     >>> choose_method(net, Box([-1, -1], [1, 1])), choose_method(net, Ball([0, 0], 1))
     ('subdivision', 'lp')
     """
+    if not hasattr(net, "weights"):
+        return "lp"  # a general PLNetwork: only the LP search lowers its layers
     if supports(domain) and domain.dim <= AUTO_MAX_DIM:
         return "subdivision"
     return "lp"
