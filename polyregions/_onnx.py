@@ -186,13 +186,12 @@ def _lower_onnx_node(b, env, consts, node, op, a, pos, unsupported, tensor, cons
         else:
             if any(d != 1 for d in a.get("dilations", [1])):
                 unsupported("dilations")
-            from .plnetwork import _pads
-
-            pp = _pads(pads, nd)
-            if any(p[0] != p[1] for p in pp) and a.get("count_include_pad", 0):
+            p = [int(v) for v in pads]
+            if (a.get("count_include_pad", 0) and len(p) == 2 * nd
+                    and any(p[i] != p[nd + i] for i in range(nd))):
                 unsupported("asymmetric pads with count_include_pad=1")
-            out = _avg_pool(b, x, k, strides, pp, bool(a.get("count_include_pad", 0)),
-                            node.name or f"AveragePool_{pos}")
+            out = b.avg_pool(x, k, strides, p, bool(a.get("count_include_pad", 0)),
+                             node.name or f"AveragePool_{pos}")
     elif op == "GlobalAveragePool":
         out = b.adaptive_avg_pool(tensor(ins[0]), 1, node.name or f"GlobalAveragePool_{pos}")
     elif op == "Flatten":
@@ -223,20 +222,6 @@ def _lower_onnx_node(b, env, consts, node, op, a, pos, unsupported, tensor, cons
     else:
         unsupported("this operator is not piecewise linear or not handled")
     env[node.output[0]] = out
-
-
-def _avg_pool(b, x, kernel, strides, pads, count_include_pad, name):
-    """AveragePool with per-axis (begin, end) pads."""
-    from . import _layers
-    from .plnetwork import _ro, _tuple
-
-    sh = b.shape(x)
-    nd = len(sh) - 1
-    kernel = _tuple(kernel, nd, f"{name}: kernel")
-    strides = _tuple(strides, nd, f"{name}: strides")
-    mats = [_ro(_layers.avg_pool_matrix(sh[1 + i], kernel[i], strides[i], pads[i], count_include_pad),
-                f"{name}: pool") for i in range(nd)]
-    return b._pool(x, mats, name)
 
 
 def _run_onnxruntime(model, X):

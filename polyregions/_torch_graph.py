@@ -22,7 +22,7 @@ _SUPPORTED = (
 )
 
 
-def _import_torch():
+def import_torch():
     try:
         import torch
         import torch.fx  # noqa: F401
@@ -64,7 +64,7 @@ def graph_from_torch(module, input_shape=None):
     UnsupportedLayerError
         Naming the first unsupported operation and its position in the traced graph.
     """
-    torch = _import_torch()
+    torch = import_torch()
     nn = torch.nn
     F = torch.nn.functional
     if not isinstance(module, nn.Module):
@@ -273,7 +273,7 @@ def _lower_method(b, env, node, unsupported):
 
 def check_graph_against_torch(net, module, random_state=0, n_points=32):
     """Raise ``ValueError`` if ``net`` and ``module`` disagree on random inputs."""
-    torch = _import_torch()
+    torch = import_torch()
     rng = np.random.default_rng(random_state)
     X = rng.normal(size=(n_points,) + tuple(net.input_shape))
     was_training = module.training

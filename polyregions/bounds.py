@@ -681,11 +681,11 @@ def _general_bounds(net) -> dict:
     for n, w in zip(net.activation_nodes(), net.widths):
         if n.op == "relu":
             trivial *= 2 ** w
-            product *= _region_sum(w, n0)
+            product *= region_sum(w, n0)
         else:
             ks = n.params["valid"].sum(axis=1).astype(int)
             patterns = math.prod(int(k) for k in ks)
             trivial *= patterns
             hyperplanes = int(sum(k * (k - 1) // 2 for k in ks))
-            product *= min(patterns, _region_sum(hyperplanes, n0))
+            product *= min(patterns, region_sum(hyperplanes, n0))
     return {"upper": {"trivial": trivial, "product": product}, "lower_on_max": {}}

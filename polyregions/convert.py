@@ -81,9 +81,9 @@ def from_torch(module, input_shape=None, *, check=True, random_state=0):
     >>> type(net).__name__, net.widths
     ('PLNetwork', (8,))
     """
-    from ._torch_graph import _import_torch, check_graph_against_torch, graph_from_torch
+    from ._torch_graph import import_torch, check_graph_against_torch, graph_from_torch
 
-    _import_torch()
+    import_torch()
     if _dense_sequential(module, input_shape):
         net = ReLUNetwork.from_torch(module, check=check, random_state=random_state)
         if input_shape is not None and net.input_dim != int(np.prod(input_shape)):

@@ -456,9 +456,7 @@ def as_network(net, general=False):
     With ``general=True`` (the exact engine and its results) a
     :class:`~polyregions.plnetwork.PLNetwork` is accepted too.
     """
-    from .plnetwork import PLNetwork
-
-    if isinstance(net, PLNetwork):
+    if hasattr(net, "nodes") and hasattr(net, "is_chain"):  # a PLNetwork (duck-typed: no cycle)
         if general:
             return net
         hint = (" Its dense equivalent net.to_relu_network() works here when the graph is a chain "

@@ -7,7 +7,7 @@ module is where it is)::
 
     base          _version, _errors, _jsonsafe, _validation, tolerances
     kernels       lp, polytope, ball     plain (A, b) arrays; no network, no domain
-    network       network, _torch, loading
+    network       network, _torch, loading, plnetwork, _layers, _torch_graph, _onnx, convert
     domain        domain
     checks        verification, recertify  read a RegionSet by duck typing
     results       results                the type every engine returns
@@ -29,7 +29,8 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "polyregions"
 LAYERS = [
     ("base", {"_version", "_errors", "_jsonsafe", "_validation", "tolerances"}),
     ("kernels", {"lp", "polytope", "ball"}),
-    ("network", {"network", "_torch", "loading"}),
+    ("network", {"network", "_torch", "loading", "plnetwork", "_layers", "_torch_graph", "_onnx",
+                 "convert"}),
     ("domain", {"domain"}),
     ("checks", {"verification", "recertify"}),
     ("results", {"results"}),
