@@ -1,7 +1,7 @@
 """Every estimator of the number of regions next to the exact count, on one net and domain.
 
 :func:`compare_estimators` runs the exact engine and the sampling-based
-estimators of SPEC.md §5 and §8 on the same network and domain and returns an
+estimators of docs/math.md ("Richness estimators", "Sampling expectations") on the same network and domain and returns an
 :class:`EstimatorComparison`, a table with one row per estimate:
 
 * the **exact engine** itself (its count and run time);
@@ -23,7 +23,7 @@ estimators of SPEC.md §5 and §8 on the same network and domain and returns an
 Honesty rules. If a budget (``time_limit``, ``max_regions``) stops the exact
 engine, its count is shown as ``≥ N (lower bound)`` and no relative error is
 computed against it. The true covered fraction is exact (sums of exact region
-volumes from :mod:`polyregions.geometry`) when the domain is low-dimensional
+volumes from :mod:`polyregions.volumes`) when the domain is low-dimensional
 and every observed pattern is a known region; otherwise it is a Monte Carlo
 estimate on an independent hold-out sample and is labelled so, with its
 standard error. Every sampled pattern must be a region of a complete
@@ -31,11 +31,9 @@ enumeration; any that is not is counted in
 :attr:`EstimatorComparison.engine_missed` and raises a ``RuntimeWarning``
 (the engine then missed regions, and its count is too low).
 
-The module also holds the exact sampling expectations of SPEC §8 --
-:func:`expected_observed`, :func:`expected_frequency`,
-:func:`expected_missing_mass`, :func:`good_turing_bias`,
-:func:`chao1_plugin` -- which turn a vector of region probabilities (e.g.
-:func:`region_probabilities`) into the exact mean of what a sampler sees.
+The exact sampling expectations (:mod:`polyregions.expectations`) and the
+region volumes and probabilities (:mod:`polyregions.volumes`) live in their
+own modules; their names are re-exported here, where they used to be.
 
 Example
 -------
@@ -53,15 +51,31 @@ import math
 import numbers
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._jsonsafe import to_plain
+from . import enumeration, richness
+from ._validation import check_choice, check_int, check_level
+from .distance import boundary_distance_statistics
 from .domain import Domain, Slice, as_domain
-from ._validation import check_level
+from .estimator_table import EstimatorComparison, EstimatorRow
+from .expectations import (
+    chao1_plugin,
+    expected_frequency,
+    expected_missing_mass,
+    expected_observed,
+    good_turing_bias,
+)
+from .lines import line_statistics
 from .network import ReLUNetwork
+from .polytope import MAX_EXACT_DIM
+from .results import pattern_keys
+from .sampling import sample_patterns
+from .volumes import exact_volumes_exist, region_probabilities, region_volumes
 
+# Names that moved to expectations, volumes and estimator_table stay importable
+# from here, where the 0.1 API had them.
 __all__ = [
     "EstimatorRow",
     "EstimatorComparison",
@@ -82,429 +96,6 @@ AUTO_VOLUME_MAX_DIM = 4
 _COVERAGE_REFERENCES = ("auto", "volumes", "holdout")
 
 
-# ==================================================== exact expectations
-def _check_p(p):
-    arr = np.asarray(p, dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"p must be a non-empty 1-D vector of region probabilities; got shape "
-                         f"{arr.shape}.")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise ValueError("p must hold probabilities in [0, 1].")
-    if arr.sum() > 1.0 + 1e-9:
-        raise ValueError(f"p sums to {arr.sum():.12g} > 1; pass probabilities (volume / domain "
-                         "volume), not volumes.")
-    return arr
-
-
-def _check_n(n, name="n"):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer; got {n!r}.")
-    if n < 1:
-        raise ValueError(f"{name} must be >= 1; got {n}.")
-    return int(n)
-
-
-def _survival(p, n):
-    """``(1 - p)^n`` computed as ``exp(n log1p(-p))`` (exact 0 at ``p = 1``)."""
-    with np.errstate(divide="ignore"):
-        return np.exp(n * np.log1p(-p))
-
-
-def expected_observed(p, n):
-    """Exact ``E[S_obs] = sum_i 1 - (1 - p_i)^n`` for ``n`` i.i.d. draws.
-
-    Parameters
-    ----------
-    p : array_like, shape (S,)
-        Probability of each region under the sampling law (for uniform
-        sampling, ``volume / domain volume``).
-    n : int
-        Sample size.
-
-    Examples
-    --------
-    >>> round(expected_observed([0.5, 0.25, 0.125, 0.0625, 0.0625], 10), 6)
-    3.630713
-    """
-    p = _check_p(p)
-    return float(np.sum(1.0 - _survival(p, _check_n(n))))
-
-
-def expected_frequency(p, n, k):
-    """Exact ``E[f_k] = sum_i C(n, k) p_i^k (1 - p_i)^(n - k)``.
-
-    ``k = 0`` gives the expected number of *unseen* regions, ``E[f_0]``.
-
-    Examples
-    --------
-    >>> p = [0.5, 0.25, 0.125, 0.0625, 0.0625]
-    >>> round(expected_frequency(p, 10, 1), 6), round(expected_frequency(p, 10, 0), 6)
-    (1.27258, 1.369287)
-    """
-    from scipy.stats import binom
-
-    p = _check_p(p)
-    n = _check_n(n)
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= n:
-        raise ValueError(f"k must be an integer in [0, n]; got {k!r}.")
-    if k == 0:
-        return float(np.sum(_survival(p, n)))
-    return float(np.sum(binom.pmf(int(k), n, p)))
-
-
-def expected_missing_mass(p, n):
-    """Exact expected mass of the unseen regions, ``E[1 - C_n] = sum_i p_i (1 - p_i)^n``.
-
-    Examples
-    --------
-    >>> round(expected_missing_mass([0.5, 0.25, 0.125, 0.0625, 0.0625], 10), 6)
-    0.113009
-    """
-    p = _check_p(p)
-    return float(np.sum(p * _survival(p, _check_n(n))))
-
-
-def good_turing_bias(p, n):
-    """``E[f_1/n] - E[1 - C_n] = sum_i p_i^2 (1 - p_i)^(n-1)`` (SPEC §8).
-
-    Non-negative: on average ``1 - f_1/n`` *under*-states the coverage by
-    this much.
-
-    Examples
-    --------
-    >>> round(good_turing_bias([0.5, 0.25, 0.125, 0.0625, 0.0625], 10), 6)
-    0.014249
-    """
-    p = _check_p(p)
-    return float(np.sum(p * p * _survival(p, _check_n(n) - 1)))
-
-
-def chao1_plugin(p, n):
-    """Chao1's unseen term evaluated at the expectations, ``((n-1)/n) E[f1]^2 / (2 E[f2])``.
-
-    By Cauchy–Schwarz it never exceeds ``E[f_0]`` (SPEC §8), with equality
-    iff all regions have equal probability: the exact sense in which Chao1
-    is a lower-bound estimator. ``nan`` when ``E[f_2] = 0`` (``n < 2``).
-
-    Examples
-    --------
-    >>> round(chao1_plugin([0.5, 0.25, 0.125, 0.0625, 0.0625], 10), 6)
-    0.938036
-    """
-    n = _check_n(n)
-    if n < 2:
-        return math.nan
-    f1 = expected_frequency(p, n, 1)
-    f2 = expected_frequency(p, n, 2)
-    if f2 == 0.0:
-        return math.nan
-    return float((n - 1) / n * f1 * f1 / (2.0 * f2))
-
-
-def region_volumes(rs, indices=None):
-    """Exact volumes of the regions of a :class:`~polyregions.RegionSet` (domain coordinates).
-
-    Uses :func:`polyregions.geometry.region_volume` with the domain's ball,
-    if any.
-
-    Parameters
-    ----------
-    rs : RegionSet
-        On a bounded domain: polytopes up to
-        :data:`~polyregions.geometry.MAX_EXACT_DIM` dimensions, balls up to 2-D.
-    indices : sequence of int, optional
-        Regions to measure; default all.
-
-    Raises
-    ------
-    ValueError
-        Where volumes would only be Monte Carlo estimates.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from polyregions import ReLUNetwork, Ball, enumerate_regions
-    >>> net = ReLUNetwork.from_weights([[[1.0, 0.0]], [[1.0]]], [[0.0], [0.0]])
-    >>> (region_volumes(enumerate_regions(net, Ball([0, 0], 1.0))) / np.pi).round(12).tolist()
-    [0.5, 0.5]
-    """
-    from .geometry import MAX_EXACT_DIM, region_volume
-
-    if not _exact_volumes_exist(rs.domain, MAX_EXACT_DIM):
-        raise ValueError(
-            f"region volumes in {rs.domain!r} would only be Monte Carlo estimates (or infinite); "
-            f"exact volumes exist in finite polytopes up to {MAX_EXACT_DIM}-D and balls up to 2-D."
-        )
-    idx = range(rs.n_regions) if indices is None else indices
-    ball = rs.domain.ball
-    out = []
-    for i in idx:
-        A, b = rs.halfspaces(i)
-        out.append(region_volume(A, b, rs.interior_points[i], ball=ball).value)
-    return np.asarray(out, dtype=np.float64)
-
-
-def region_probabilities(rs):
-    """Probability of each region under uniform sampling: exact volume / domain volume.
-
-    Parameters
-    ----------
-    rs : RegionSet
-        A *complete* run on a bounded domain whose region volumes are exact
-        (see :func:`region_volumes`).
-
-    Returns
-    -------
-    ndarray, shape (R,)
-        Sums to 1 up to rounding.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from polyregions import ReLUNetwork, Box, enumerate_regions
-    >>> net = ReLUNetwork.from_weights([[[1.0, 0.0]], [[1.0]]], [[0.5], [0.0]])
-    >>> sorted(region_probabilities(enumerate_regions(net, Box([-1, -1], [1, 1]))).tolist())
-    [0.25, 0.75]
-    """
-    if not rs.complete:
-        raise ValueError(
-            f"the enumeration is incomplete ({rs.stop_reason}): region probabilities of a partial "
-            "run do not sum to 1. Rerun without a budget."
-        )
-    vol = float(rs.domain.volume())
-    if not math.isfinite(vol):
-        raise ValueError("the domain has infinite volume; uniform sampling needs a Box, Ball, "
-                         "Polytope or Slice.")
-    return region_volumes(rs) / vol
-
-
-# ============================================================ the table
-@dataclass(frozen=True)
-class EstimatorRow:
-    """One estimate in an :class:`EstimatorComparison`.
-
-    Attributes
-    ----------
-    name : str
-        ``"exact engine"``, ``"S_obs"``, ``"Chao1"``, ``"Chao1-bc"``, ``"ACE"``,
-        ``"Good-Turing coverage"``, ``"Chao-Jost coverage"``,
-        ``"regions per line"`` or ``"distance to boundary"``.
-    target : str
-        What it estimates: ``"regions"``, ``"coverage"``, ``"regions per line"``
-        or ``"distance"``.
-    estimate : float
-    exact : float or None
-        The reference value; ``None`` when there is none.
-    exact_kind : str
-        ``"exact"``, ``"lower bound"`` (a stopped engine run),
-        ``"monte carlo"`` (hold-out coverage, see ``exact_stderr``) or
-        ``"none"``.
-    relative_error : float or None
-        ``(estimate - exact) / exact``; ``None`` unless the reference is
-        exact or a Monte Carlo estimate.
-    n_samples : int or None
-        Sample size (points, segments or distance points) behind the estimate.
-    seconds : float
-        Wall time to produce it; the rows of one pattern sample all include
-        the time to draw that sample.
-    ci : (float, float) or None
-        Confidence interval of the estimate, when it has one.
-    expected : float or None
-        Exact expectation of the estimator under the sampling law (from exact
-        region volumes), when known.
-    exact_stderr : float
-        Standard error of ``exact`` (hold-out coverage only).
-    note : str
-    """
-
-    name: str
-    target: str
-    estimate: float
-    exact: float | None
-    exact_kind: str
-    relative_error: float | None
-    n_samples: int | None
-    seconds: float
-    ci: tuple | None = None
-    expected: float | None = None
-    exact_stderr: float = 0.0
-    note: str = ""
-
-
-def _fmt(x, kind="float"):
-    if x is None:
-        return "—"
-    if isinstance(x, (int, np.integer)) or (kind == "count" and float(x).is_integer()):
-        return f"{int(x)}"
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.4g}" if kind != "coverage" else f"{x:.4f}"
-
-
-@dataclass(frozen=True, eq=False)
-class EstimatorComparison:
-    """Estimators against the exact engine on one network and domain.
-
-    Built by :func:`compare_estimators`.
-
-    Attributes
-    ----------
-    rows : tuple of EstimatorRow
-    network : dict
-        ``input_dim``, ``widths``, ``n_neurons``, ``sha256``.
-    domain : dict
-        ``Domain.to_dict()``.
-    exact_count : int or None
-        Regions found by the engine (``None`` if it was not run).
-    exact_complete : bool or None
-        ``False`` when a budget stopped the engine: ``exact_count`` is then a
-        lower bound.
-    stop_reason : str or None
-    coverage_reference : str or None
-        ``"volumes"`` (exact) or ``"holdout"`` (Monte Carlo): how the true
-        covered fraction was obtained.
-    line_mismatches : int or None
-        Segments on which the 1-D traversal and the engine disagree
-        (``0`` expected; ``None`` without the engine).
-    volume_total : float or None
-        Sum of the exact region volumes divided by the domain's volume
-        (``1`` up to rounding for a complete run), when computed.
-    engine_missed : int or None
-        Distinct sampled patterns that are *not* among the regions of a
-        complete enumeration. ``0`` expected: a positive value means the
-        engine missed regions (its count is then too low) or a sample point
-        fell in a region thinner than the engine's resolution. ``None``
-        without a complete engine run.
-    settings : dict
-        The arguments of the run.
-    exact_status : str or None
-        The engine's :attr:`RegionSet.status` (``"exact"``,
-        ``"exact_at_resolution"``, ``"lower_bound"`` or ``"failed"``);
-        ``None`` if it was not run.
-
-    Examples
-    --------
-    >>> r = EstimatorRow("S_obs", "regions", 9.0, 10, "exact", -0.1, 100, 0.01)
-    >>> c = EstimatorComparison((r,), {}, {}, 10, True, None, None, None, None)
-    >>> c.row("S_obs").relative_error
-    -0.1
-    """
-
-    rows: tuple
-    network: dict
-    domain: dict
-    exact_count: int | None
-    exact_complete: bool | None
-    stop_reason: str | None
-    coverage_reference: str | None
-    line_mismatches: int | None
-    volume_total: float | None
-    engine_missed: int | None = None
-    settings: dict = field(default_factory=dict)
-    exact_status: str | None = None
-
-    def row(self, name, n_samples=None):
-        """The row called ``name`` (for sample-based rows, the one with ``n_samples``).
-
-        Without ``n_samples`` the first matching row is returned.
-        """
-        for r in self.rows:
-            if r.name == name and (n_samples is None or r.n_samples == n_samples):
-                return r
-        names = sorted({r.name for r in self.rows})
-        raise KeyError(f"no row {name!r} with n_samples={n_samples!r}; rows are {names}.")
-
-    def _exact_cell(self, r):
-        kind = "coverage" if r.target == "coverage" else "count"
-        if r.exact is None:
-            return "—"
-        if r.exact_kind == "lower bound":
-            return f"≥ {_fmt(r.exact, kind)} (lower bound)"
-        if r.exact_kind == "monte carlo":
-            return f"{_fmt(r.exact, kind)} ± {r.exact_stderr:.1g} (hold-out MC)"
-        return _fmt(r.exact, kind)
-
-    def to_markdown(self) -> str:
-        """The table as GitHub markdown, with a caption line and footnotes."""
-        net = self.network
-        if self.exact_count is None:
-            status = "exact engine not run"
-        elif self.exact_complete:
-            status = f"exact count {self.exact_count}"
-        else:
-            status = (f"exact engine stopped ({self.stop_reason}): ≥ {self.exact_count} regions, "
-                      "a lower bound")
-        lines = [
-            f"Estimators vs exact — net {net.get('input_dim')}-{list(net.get('widths', ()))}, "
-            f"domain {self.domain.get('type')}; {status}.",
-            "",
-            "| estimator | n | estimate | exact | rel. error | E[estimate] | seconds |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in self.rows:
-            kind = "coverage" if r.target == "coverage" else "count"
-            est = _fmt(r.estimate, kind)
-            if r.ci is not None:
-                est += f" [{_fmt(r.ci[0], kind)}, {_fmt(r.ci[1], kind)}]"
-            rel = "n/a" if r.relative_error is None else f"{100 * r.relative_error:+.2f}%"
-            exp = "—" if r.expected is None else _fmt(r.expected, kind)
-            n = "—" if r.n_samples is None else str(r.n_samples)
-            lines.append(f"| {r.name} | {n} | {est} | {self._exact_cell(r)} | {rel} | {exp} | "
-                         f"{r.seconds:.3g} |")
-        notes = []
-        if self.coverage_reference == "volumes":
-            notes.append("coverage reference: exact volume fraction of the observed regions")
-        elif self.coverage_reference == "holdout":
-            notes.append("coverage reference: fraction of an independent uniform hold-out sample "
-                         "falling in observed regions (Monte Carlo)")
-        if self.line_mismatches is not None:
-            notes.append(f"line counts: 1-D traversal vs engine on the same segments, "
-                         f"{self.line_mismatches} mismatches")
-        if self.engine_missed:
-            notes.append(f"**engine inconsistency**: {self.engine_missed} sampled patterns are not "
-                         "among the regions of the complete enumeration, so the exact count is "
-                         "too low (or a point fell in a region thinner than the engine's "
-                         "resolution)")
-        if self.volume_total is not None:
-            found = "" if self.exact_complete else " (regions found before the engine stopped)"
-            notes.append(f"sum of exact region volumes{found} / domain volume = "
-                         f"{self.volume_total:.12g}")
-        if notes:
-            lines.append("")
-            lines.extend(f"* {s}" for s in notes)
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict (non-finite floats become ``None``)."""
-        return to_plain({
-            "network": self.network,
-            "domain": self.domain,
-            "exact": {
-                "count": self.exact_count,
-                "complete": self.exact_complete,
-                "count_is": (None if self.exact_count is None
-                             else "exact" if self.exact_complete else "lower bound"),
-                "stop_reason": self.stop_reason,
-                "status": self.exact_status,
-            },
-            "coverage_reference": self.coverage_reference,
-            "line_mismatches": self.line_mismatches,
-            "volume_total": self.volume_total,
-            "engine_missed": self.engine_missed,
-            "settings": self.settings,
-            "rows": [asdict(r) for r in self.rows],
-        }, nonfinite="null")
-
-    def __repr__(self):
-        state = ("no exact run" if self.exact_count is None
-                 else f"exact={self.exact_count}" if self.exact_complete
-                 else f"exact>={self.exact_count} (lower bound)")
-        return f"EstimatorComparison({len(self.rows)} rows, {state})"
-
-
 # ============================================================ the driver
 def _check_sizes(n_samples):
     if isinstance(n_samples, numbers.Integral) and not isinstance(n_samples, bool):
@@ -516,7 +107,7 @@ def _check_sizes(n_samples):
                         f"{n_samples!r}.") from None
     if not sizes:
         raise ValueError("n_samples is empty; give at least one sample size.")
-    return tuple(_check_n(n, "every n_samples entry") for n in sizes)
+    return tuple(check_int(n, "every n_samples entry") for n in sizes)
 
 
 def _streams(random_state, k):
@@ -556,13 +147,224 @@ class _Steps:
             self.bar.close()
 
 
-def _exact_volumes_exist(domain, max_dim):
-    """Whether region volumes in ``domain`` are exact (not Monte Carlo) up to ``max_dim``."""
-    if not math.isfinite(domain.volume()):
-        return False
-    if domain.ball is not None:
-        return domain.dim <= 2
-    return domain.dim <= max_dim
+@dataclass(frozen=True)
+class _Settings:
+    """The checked arguments of one :func:`compare_estimators` call."""
+
+    sizes: tuple
+    n_lines: int
+    line_length: float | None
+    n_distance_points: int
+    n_holdout: int
+    level: float
+    exact: bool
+    time_limit: float | None
+    max_regions: int | None
+    coverage_reference: str
+    progress: bool
+
+    def to_dict(self):
+        return {"n_samples": list(self.sizes), "n_lines": self.n_lines,
+                "n_distance_points": self.n_distance_points, "n_holdout": self.n_holdout,
+                "level": self.level, "time_limit": self.time_limit,
+                "max_regions": self.max_regions}
+
+
+def _check_arguments(net, domain, n_samples, n_lines, line_length, n_distance_points, exact,
+                     time_limit, max_regions, coverage_reference, n_holdout, level, progress):
+    if not isinstance(net, ReLUNetwork):
+        raise TypeError(f"net must be a ReLUNetwork (see ReLUNetwork.from_weights / from_torch); "
+                        f"got {type(net).__name__}.")
+    if not isinstance(domain, Domain):
+        raise TypeError(f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, "
+                        f"WholeSpace); got {type(domain).__name__}.")
+    domain = as_domain(domain, net)
+    sizes = _check_sizes(n_samples)
+    n_lines = check_int(n_lines, "n_lines", minimum=0)
+    if n_distance_points is None:
+        n_distance_points = min(max(sizes), 10_000)
+    n_distance_points = check_int(n_distance_points, "n_distance_points", minimum=0)
+    check_choice(coverage_reference, "coverage_reference", _COVERAGE_REFERENCES)
+    if coverage_reference == "volumes":
+        if not exact:
+            raise ValueError("coverage_reference='volumes' needs the exact engine (exact=True).")
+        if not exact_volumes_exist(domain, MAX_EXACT_DIM):
+            raise ValueError(
+                f"exact region volumes are not available in {domain!r} (finite polytopes up to "
+                f"{MAX_EXACT_DIM}-D, balls up to 2-D); use coverage_reference='holdout'."
+            )
+    n_holdout = (max(100_000, 10 * max(sizes)) if n_holdout is None
+                 else check_int(n_holdout, "n_holdout"))
+    if not exact and (time_limit is not None or max_regions is not None):
+        raise ValueError("time_limit and max_regions are budgets of the exact engine; they need "
+                         "exact=True.")
+    return domain, _Settings(sizes, n_lines, line_length, n_distance_points, n_holdout,
+                             check_level(level), bool(exact), time_limit, max_regions,
+                             coverage_reference, bool(progress))
+
+
+class _Coverage:
+    """The true covered fraction of a sample: exact volumes where known, else a hold-out sample.
+
+    ``probs`` are the regions' exact probabilities (``None`` unless the run is
+    complete and volumes are exact), used for the exact expectations.
+    """
+
+    def __init__(self, net, domain, rs, settings, holdout_stream):
+        self.net, self.domain, self.settings = net, domain, settings
+        self.stream = holdout_stream
+        self.key_index = {} if rs is None else dict(zip(pattern_keys(rs.patterns),
+                                                        range(rs.n_regions)))
+        self.volumes = self.volume_total = self.probs = None
+        self.holdout = None
+        self.used = set()
+        ref = settings.coverage_reference
+        if rs is not None and (ref == "volumes" or (
+                ref == "auto" and exact_volumes_exist(domain, AUTO_VOLUME_MAX_DIM))):
+            self.volumes = region_volumes(rs) / float(domain.volume())
+            self.volume_total = float(self.volumes.sum())
+            if rs.complete:
+                self.probs = self.volumes
+
+    def fraction(self, sample):
+        """``(value, stderr, kind)`` of the true mass of the sample's observed regions."""
+        if self.volumes is not None:
+            idx = [self.key_index.get(k) for k in sample.keys]
+            if all(i is not None for i in idx):
+                self.used.add("volumes")
+                return float(self.volumes[idx].sum()), 0.0, "exact"
+            if self.settings.coverage_reference == "volumes":
+                raise ValueError("the sample hit regions the engine did not find (it was stopped by "
+                                 "a budget, or missed them), so their volumes are unknown; rerun "
+                                 "without a budget or use coverage_reference='holdout'.")
+        n_holdout = self.settings.n_holdout
+        if self.holdout is None:
+            self.holdout = sample_patterns(self.net, self.domain, n_holdout,
+                                           random_state=self.stream)
+        seen = set(sample.keys)
+        hit = sum(int(c) for k, c in zip(self.holdout.keys, self.holdout.counts) if k in seen)
+        c = hit / n_holdout
+        self.used.add("holdout")
+        return c, math.sqrt(max(c * (1 - c), 0.0) / n_holdout), "monte carlo"
+
+    @property
+    def reference(self):
+        """``"volumes"``, ``"holdout"``, ``"mixed"`` or ``None`` (nothing was compared)."""
+        if not self.used:
+            return None
+        return next(iter(self.used)) if len(self.used) == 1 else "mixed"
+
+
+def _engine_row(net, domain, settings, stream):
+    """Run the exact engine: ``(RegionSet, its row)``."""
+    t0 = time.perf_counter()
+    # Looked up at call time (enumeration.enumerate_regions), so a test can stand a
+    # faulty engine in for the real one.
+    rs = enumeration.enumerate_regions(net, domain, max_regions=settings.max_regions,
+                                       time_limit=settings.time_limit, random_state=stream,
+                                       progress=settings.progress)
+    seconds = time.perf_counter() - t0
+    kind = "exact" if rs.complete else "lower bound"
+    return rs, EstimatorRow(
+        "exact engine", "regions", float(rs.n_regions), float(rs.n_regions), kind,
+        0.0 if rs.complete else None, None, seconds,
+        note="" if rs.complete else f"stopped by {rs.stop_reason}: a lower bound",
+    )
+
+
+def _sample_rows(sample, n, t_sample, rs, coverage, level):
+    """The count and coverage estimators on one pattern sample of size ``n``."""
+    count_ref = None if rs is None else float(rs.n_regions)
+    count_kind = "none" if rs is None else ("exact" if rs.complete else "lower bound")
+    probs = coverage.probs
+    counts = sample.counts
+    rows = []
+
+    def timed(fn):
+        t = time.perf_counter()
+        v = fn()
+        return v, t_sample + time.perf_counter() - t
+
+    def count_row(name, value, secs, ci=None, expected=None, note=""):
+        rel = _rel(value, count_ref) if count_kind == "exact" else None
+        rows.append(EstimatorRow(name, "regions", float(value), count_ref, count_kind, rel, n,
+                                 secs, ci, expected, 0.0, note))
+
+    s_obs, secs = timed(lambda: sample.n_observed)
+    count_row("S_obs", s_obs, secs,
+              expected=None if probs is None else expected_observed(probs, n),
+              note="distinct patterns seen: a lower bound")
+    v, secs = timed(lambda: richness.chao1(counts))
+    count_row("Chao1", v, secs)
+    (v, ci), secs = timed(lambda: (
+        richness.chao1(counts, bias_corrected=True, small_sample=True),
+        richness.chao1_ci(counts, level, bias_corrected=True, small_sample=True)))
+    count_row("Chao1-bc", v, secs, ci=tuple(float(x) for x in ci),
+              note=f"SpadeR conventions; {100 * level:g}% log-normal interval")
+    v, secs = timed(lambda: richness.ace(counts))
+    count_row("ACE", v, secs)
+
+    truth, stderr, tkind = coverage.fraction(sample)
+    for name, fn, expected in (
+        ("Good-Turing coverage", richness.good_turing_coverage,
+         None if probs is None else 1.0 - expected_frequency(probs, n, 1) / n),
+        ("Chao-Jost coverage", richness.chao_jost_coverage, None),
+    ):
+        v, secs = timed(lambda: fn(counts))
+        rows.append(EstimatorRow(
+            name, "coverage", float(v), truth, tkind, _rel(v, truth), n, secs, None, expected,
+            stderr, "reference: true probability mass of the observed regions",
+        ))
+    return rows
+
+
+def _line_row(net, domain, settings, stream, steps):
+    """Regions per random segment, against the engine on the very same segments.
+
+    Returns ``(row, mismatches)``; ``mismatches`` is ``None`` without the engine.
+    """
+    if not settings.exact:
+        steps.next("line statistics")
+    t0 = time.perf_counter()
+    ls = line_statistics(net, domain, settings.n_lines, settings.line_length,
+                         random_state=stream, level=settings.level)
+    secs = time.perf_counter() - t0
+    ref, kind, mismatches = None, "none", None
+    note = f"(count - 1)/N = {ls.breakpoints_per_neuron:.4g}"
+    if settings.exact:
+        eng = []
+        for a, b in zip(ls.starts, ls.ends):
+            steps.next("engine on segments")
+            eng.append(enumeration.enumerate_regions(net, Slice.segment(a, b)).count())
+        eng = np.array(eng)
+        mismatches = int(np.count_nonzero(eng != ls.counts))
+        ref, kind = float(eng.mean()), "exact"
+        note += f"; engine on the same segments: {mismatches} mismatches"
+    return EstimatorRow("regions per line", "regions per line", ls.mean_regions, ref, kind,
+                        _rel(ls.mean_regions, ref), settings.n_lines, secs,
+                        tuple(float(x) for x in ls.regions_ci), None, 0.0, note), mismatches
+
+
+def _distance_row(net, domain, settings, stream):
+    t0 = time.perf_counter()
+    ds = boundary_distance_statistics(net, domain, settings.n_distance_points,
+                                      random_state=stream, level=settings.level)
+    secs = time.perf_counter() - t0
+    return EstimatorRow(
+        "distance to boundary", "distance", ds.mean, None, "none", None,
+        settings.n_distance_points, secs, tuple(float(x) for x in ds.mean_ci), None, 0.0,
+        f"mean; median {ds.median:.4g}; mean x N = {ds.mean_scaled:.4g}",
+    )
+
+
+def _warn_missed(n_missed, rs):
+    if n_missed:
+        warnings.warn(
+            f"{n_missed} sampled activation patterns are not among the {rs.n_regions} regions "
+            "of the complete enumeration: the engine missed regions (or a point fell in a region "
+            "thinner than tolerances.radius). The exact count is then too low.",
+            RuntimeWarning, stacklevel=3,
+        )
 
 
 def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, line_length=None,
@@ -626,216 +428,51 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
     >>> c.row("S_obs", 1000).estimate <= c.exact_count
     True
     """
-    from . import richness
-    from .distance import boundary_distance_statistics
-    from .enumeration import enumerate_regions
-    from .lines import line_statistics
-    from .sampling import pattern_to_key, sample_patterns
-
-    if not isinstance(net, ReLUNetwork):
-        raise TypeError(f"net must be a ReLUNetwork (see ReLUNetwork.from_weights / from_torch); "
-                        f"got {type(net).__name__}.")
-    if not isinstance(domain, Domain):
-        raise TypeError(f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, "
-                        f"WholeSpace); got {type(domain).__name__}.")
-    domain = as_domain(domain, net)
-    sizes = _check_sizes(n_samples)
-    if isinstance(n_lines, bool) or not isinstance(n_lines, numbers.Integral) or n_lines < 0:
-        raise ValueError(f"n_lines must be a non-negative integer; got {n_lines!r}.")
-    if n_distance_points is None:
-        n_distance_points = min(max(sizes), 10_000)
-    elif (isinstance(n_distance_points, bool) or not isinstance(n_distance_points, numbers.Integral)
-          or n_distance_points < 0):
-        raise ValueError(f"n_distance_points must be a non-negative integer; got "
-                         f"{n_distance_points!r}.")
-    if coverage_reference not in _COVERAGE_REFERENCES:
-        raise ValueError(f"coverage_reference must be one of {_COVERAGE_REFERENCES}; got "
-                         f"{coverage_reference!r}.")
-    if coverage_reference == "volumes":
-        from .geometry import MAX_EXACT_DIM
-
-        if not exact:
-            raise ValueError("coverage_reference='volumes' needs the exact engine (exact=True).")
-        if not _exact_volumes_exist(domain, MAX_EXACT_DIM):
-            raise ValueError(
-                f"exact region volumes are not available in {domain!r} (finite polytopes up to "
-                f"{MAX_EXACT_DIM}-D, balls up to 2-D); use coverage_reference='holdout'."
-            )
-    n_holdout = (max(100_000, 10 * max(sizes)) if n_holdout is None
-                 else _check_n(n_holdout, "n_holdout"))
-    level = check_level(level)
-    if not exact and (time_limit is not None or max_regions is not None):
-        raise ValueError("time_limit and max_regions are budgets of the exact engine; they need "
-                         "exact=True.")
+    domain, settings = _check_arguments(net, domain, n_samples, n_lines, line_length,
+                                        n_distance_points, exact, time_limit, max_regions,
+                                        coverage_reference, n_holdout, level, progress)
     s_engine, s_sample, s_holdout, s_lines, s_dist = _streams(random_state, 5)
     import scipy.stats  # noqa: F401  (imported once here, not inside one estimator's timing)
 
-    rows = []
-    rs = None
-    exact_count = exact_complete = stop_reason = None
-    if exact:
-        t0 = time.perf_counter()
-        rs = enumerate_regions(net, domain, max_regions=max_regions, time_limit=time_limit,
-                               random_state=s_engine, progress=progress)
-        seconds = time.perf_counter() - t0
-        exact_count, exact_complete, stop_reason = rs.n_regions, rs.complete, rs.stop_reason
-        kind = "exact" if rs.complete else "lower bound"
-        rows.append(EstimatorRow(
-            "exact engine", "regions", float(rs.n_regions), float(rs.n_regions), kind,
-            0.0 if rs.complete else None, None, seconds,
-            note="" if rs.complete else f"stopped by {rs.stop_reason}: a lower bound",
-        ))
-    count_ref = None if exact_count is None else float(exact_count)
-    count_kind = "none" if rs is None else ("exact" if exact_complete else "lower bound")
-
-    # ------------------------------------------------ the covered fraction
-    key_index = {} if rs is None else {pattern_to_key(p): i for i, p in enumerate(rs.patterns)}
-    volumes = None
-    volume_total = None
-    probs = None
-    if rs is not None and (coverage_reference == "volumes" or (
-            coverage_reference == "auto" and _exact_volumes_exist(domain, AUTO_VOLUME_MAX_DIM))):
-        volumes = region_volumes(rs) / float(domain.volume())
-        volume_total = float(volumes.sum())
-        if rs.complete:
-            probs = volumes
-    holdout = None
-
-    def covered_fraction(sample):
-        """``(value, stderr, kind)`` of the true mass of the sample's observed regions."""
-        nonlocal holdout
-        if volumes is not None:
-            idx = [key_index.get(k) for k in sample.keys]
-            if all(i is not None for i in idx):
-                return float(volumes[idx].sum()), 0.0, "exact"
-            if coverage_reference == "volumes":
-                raise ValueError("the sample hit regions the engine did not find (it was stopped by "
-                                 "a budget, or missed them), so their volumes are unknown; rerun "
-                                 "without a budget or use coverage_reference='holdout'.")
-        if holdout is None:
-            holdout = sample_patterns(net, domain, n_holdout, random_state=s_holdout)
-        seen = set(sample.keys)
-        hit = sum(int(c) for k, c in zip(holdout.keys, holdout.counts) if k in seen)
-        c = hit / n_holdout
-        return c, math.sqrt(max(c * (1 - c), 0.0) / n_holdout), "monte carlo"
-
-    reference_used = set()
+    rows, rs = [], None
+    if settings.exact:
+        rs, row = _engine_row(net, domain, settings, s_engine)
+        rows.append(row)
+    coverage = _Coverage(net, domain, rs, settings, s_holdout)
+    n_steps = (len(settings.sizes) + (settings.n_lines if settings.exact else int(settings.n_lines > 0))
+               + int(settings.n_distance_points > 0))
+    steps = _Steps(settings.progress, n_steps)
     missed = set()
-    steps = _Steps(progress, len(sizes) + (n_lines if exact else 1 if n_lines else 0)
-                   + (1 if n_distance_points else 0))
-    for n in sizes:
+    for n in settings.sizes:
         steps.next(f"samples n={n}")
         t0 = time.perf_counter()
         sample = sample_patterns(net, domain, n, random_state=s_sample)
         t_sample = time.perf_counter() - t0
         if rs is not None and rs.complete:
-            missed.update(k for k in sample.keys if k not in key_index)
-        counts = sample.counts
-
-        def timed(fn):
-            t = time.perf_counter()
-            v = fn()
-            return v, t_sample + time.perf_counter() - t
-
-        def count_row(name, value, secs, ci=None, expected=None, note=""):
-            rel = _rel(value, count_ref) if count_kind == "exact" else None
-            rows.append(EstimatorRow(name, "regions", float(value), count_ref, count_kind, rel, n,
-                                     secs, ci, expected, 0.0, note))
-
-        s_obs, secs = timed(lambda: sample.n_observed)
-        count_row("S_obs", s_obs, secs,
-                  expected=None if probs is None else expected_observed(probs, n),
-                  note="distinct patterns seen: a lower bound")
-        v, secs = timed(lambda: richness.chao1(counts))
-        count_row("Chao1", v, secs)
-        (v, ci), secs = timed(lambda: (
-            richness.chao1(counts, bias_corrected=True, small_sample=True),
-            richness.chao1_ci(counts, level, bias_corrected=True, small_sample=True)))
-        count_row("Chao1-bc", v, secs, ci=tuple(float(x) for x in ci),
-                  note=f"SpadeR conventions; {100 * level:g}% log-normal interval")
-        v, secs = timed(lambda: richness.ace(counts))
-        count_row("ACE", v, secs)
-
-        truth, stderr, tkind = covered_fraction(sample)
-        reference_used.add("volumes" if tkind == "exact" else "holdout")
-        for name, fn, expected in (
-            ("Good-Turing coverage", richness.good_turing_coverage,
-             None if probs is None else 1.0 - expected_frequency(probs, n, 1) / n),
-            ("Chao-Jost coverage", richness.chao_jost_coverage, None),
-        ):
-            v, secs = timed(lambda: fn(counts))
-            rows.append(EstimatorRow(
-                name, "coverage", float(v), truth, tkind, _rel(v, truth), n, secs, None, expected,
-                stderr, "reference: true probability mass of the observed regions",
-            ))
-
-    # ------------------------------------------------------- along lines
+            missed.update(k for k in sample.keys if k not in coverage.key_index)
+        rows.extend(_sample_rows(sample, n, t_sample, rs, coverage, settings.level))
     line_mismatches = None
-    if n_lines:
-        if not exact:
-            steps.next("line statistics")
-        t0 = time.perf_counter()
-        ls = line_statistics(net, domain, int(n_lines), line_length, random_state=s_lines,
-                             level=level)
-        secs = time.perf_counter() - t0
-        ref = None
-        kind = "none"
-        note = f"(count - 1)/N = {ls.breakpoints_per_neuron:.4g}"
-        if exact:
-            eng = []
-            for a, b in zip(ls.starts, ls.ends):
-                steps.next("engine on segments")
-                eng.append(enumerate_regions(net, Slice.segment(a, b)).count())
-            eng = np.array(eng)
-            line_mismatches = int(np.count_nonzero(eng != ls.counts))
-            ref, kind = float(eng.mean()), "exact"
-            note += f"; engine on the same segments: {line_mismatches} mismatches"
-        rows.append(EstimatorRow("regions per line", "regions per line", ls.mean_regions, ref,
-                                 kind, _rel(ls.mean_regions, ref), int(n_lines), secs,
-                                 tuple(float(x) for x in ls.regions_ci), None, 0.0, note))
-
-    # ------------------------------------------------ distance to boundary
-    if n_distance_points:
+    if settings.n_lines:
+        row, line_mismatches = _line_row(net, domain, settings, s_lines, steps)
+        rows.append(row)
+    if settings.n_distance_points:
         steps.next("distance to boundary")
-        t0 = time.perf_counter()
-        ds = boundary_distance_statistics(net, domain, int(n_distance_points),
-                                          random_state=s_dist, level=level)
-        secs = time.perf_counter() - t0
-        rows.append(EstimatorRow(
-            "distance to boundary", "distance", ds.mean, None, "none", None,
-            int(n_distance_points), secs, tuple(float(x) for x in ds.mean_ci), None, 0.0,
-            f"mean; median {ds.median:.4g}; mean x N = {ds.mean_scaled:.4g}",
-        ))
-
+        rows.append(_distance_row(net, domain, settings, s_dist))
     steps.close()
     engine_missed = len(missed) if (rs is not None and rs.complete) else None
-    if engine_missed:
-        warnings.warn(
-            f"{engine_missed} sampled activation patterns are not among the {rs.n_regions} regions "
-            "of the complete enumeration: the engine missed regions (or a point fell in a region "
-            "thinner than tolerances.radius). The exact count is then too low.",
-            RuntimeWarning, stacklevel=2,
-        )
-    if not reference_used:
-        cov_ref = None
-    elif reference_used == {"volumes"}:
-        cov_ref = "volumes"
-    else:
-        cov_ref = "holdout" if reference_used == {"holdout"} else "mixed"
+    _warn_missed(engine_missed, rs)
     return EstimatorComparison(
         rows=tuple(rows),
         network={"input_dim": net.input_dim, "widths": list(net.widths),
                  "n_neurons": net.n_neurons, "sha256": net.fingerprint()},
         domain=domain.to_dict(),
-        exact_count=exact_count,
-        exact_complete=exact_complete,
-        stop_reason=stop_reason,
-        coverage_reference=cov_ref,
+        exact_count=None if rs is None else rs.n_regions,
+        exact_complete=None if rs is None else rs.complete,
+        stop_reason=None if rs is None else rs.stop_reason,
+        coverage_reference=coverage.reference,
         line_mismatches=line_mismatches,
-        volume_total=volume_total,
+        volume_total=coverage.volume_total,
         engine_missed=engine_missed,
         exact_status=None if rs is None else rs.status,
-        settings={"n_samples": list(sizes), "n_lines": int(n_lines),
-                  "n_distance_points": int(n_distance_points), "n_holdout": n_holdout,
-                  "level": level, "time_limit": time_limit, "max_regions": max_regions},
+        settings=settings.to_dict(),
     )

@@ -38,7 +38,7 @@ from .domain import as_domain
 from .network import as_network
 from .ball import facet_in_ball, independent_rows, region_in_ball
 from .lp import chebyshev_ball, facet_rows, inscribed_radius
-from .results import RegionSet, pattern_rows
+from .results import RegionSet, key_to_pattern, pattern_key, pattern_rows
 from .tolerances import Tolerances
 
 __all__ = ["enumerate_regions", "count_regions"]
@@ -340,8 +340,7 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     edges = {}
     frontier = deque()
 
-    def key_of(p):
-        return np.packbits(p).tobytes()
+    key_of = pattern_key
 
     # ---- seed: the pattern of a random point is generic with probability 1;
     # retry a few times in case the point sits on (or within tolerance of) a boundary.
@@ -502,9 +501,9 @@ def _worker_batch(packed):
     n = eng.net.n_neurons
     out = []
     for key in packed:
-        p = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=n).astype(bool)
+        p = key_to_pattern(key, n)
         status, x0, r, neighbours = eng.process(p)
-        out.append((key, status, x0, r, [(np.packbits(q).tobytes(), nr) for q, nr in neighbours]))
+        out.append((key, status, x0, r, [(pattern_key(q), nr) for q, nr in neighbours]))
     after = eng.counters()
     return out, {k: after[k] - before[k] for k in after}
 
@@ -537,7 +536,7 @@ def _parallel_search(net, domain, tol, n_jobs, frontier, register, budget_spent)
                 for k in counters:
                     counters[k] += delta[k]
                 for key, status, x0, r, neighbours in results:
-                    p = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=n).astype(bool)
+                    p = key_to_pattern(key, n)
                     register(key, p, (status, x0, r, neighbours))
     finally:
         ex.shutdown(wait=stop_reason is None, cancel_futures=True)

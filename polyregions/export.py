@@ -39,7 +39,7 @@ from ._version import __version__
 from .domain import domain_from_dict
 from .network import ReLUNetwork
 from .recertify import recertify as recertify_result
-from .results import RegionSet
+from .results import RegionSet, pattern_keys
 from .tolerances import Tolerances
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "to_json", "from_json", "equal_results",
@@ -77,7 +77,7 @@ def software_versions() -> dict:
 
 
 def _pack(patterns):
-    return [np.packbits(p).tobytes().hex() for p in patterns]
+    return [k.hex() for k in pattern_keys(patterns)] if len(patterns) else []
 
 
 def to_json(rs, path=None, include_halfspaces=False, *, indent=None):

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .results import pattern_key, pattern_keys
+
 __all__ = ["certified_radii", "recertify"]
 
 #: Rounding allowance of the radius check, relative to the magnitude of the
@@ -85,6 +87,8 @@ def certified_radii(rs, *, chunk=None):
     Examples
     --------
     >>> import numpy as np
+
+from .results import pattern_key, pattern_keys
     >>> from polyregions import ReLUNetwork, Box, enumerate_regions
     >>> net = ReLUNetwork.from_weights([[[1.0, 0.0]], [[1.0]]], [[0.5], [0.0]])
     >>> rs = enumerate_regions(net, Box([-1, -1], [1, 1]))
@@ -206,7 +210,7 @@ def recertify(rs, *, n_samples=4096, random_state=0):
     R = rs.n_regions
     if R == 0:
         return ()
-    keys = [np.packbits(p).tobytes() for p in rs.patterns]
+    keys = pattern_keys(rs.patterns)
     first = {}
     for i, key in enumerate(keys):
         if key in first:
@@ -273,7 +277,7 @@ def _completeness_checks(rs, index, n_samples, random_state):
     if n_samples:
         U = rs.domain.sample(int(n_samples), random_state=np.random.default_rng(random_state))
         pats = _domain_patterns(rs.network, rs.domain, U)
-        missing = [k for k, p in enumerate(pats) if np.packbits(p).tobytes() not in index]
+        missing = [k for k, p in enumerate(pats) if pattern_key(p) not in index]
         if missing:
             problems.append(
                 f"patterns: {len(missing)} of {int(n_samples)} uniform points of the domain have "

@@ -28,6 +28,9 @@ __all__ = [
     "Region",
     "RegionSet",
     "InexactCountError",
+    "pattern_key",
+    "pattern_keys",
+    "key_to_pattern",
     "IncompleteEnumerationError",
     "STATUSES",
     "EXACT",
@@ -88,6 +91,61 @@ class IncompleteEnumerationError(InexactCountError):
             "is only a lower bound. Raise max_regions/time_limit, or use enumerate_regions(...) "
             "to work with the partial result.",
         )
+
+
+# ------------------------------------------------------------ pattern keys
+def pattern_key(pattern):
+    """Bytes key of one activation pattern: ``np.packbits`` of the booleans.
+
+    The one encoding of a pattern as a dict key, used by the engines, the
+    samplers, the JSON export (as hex) and :meth:`RegionSet.locate`; two
+    patterns of the same network have equal keys iff they are equal. The
+    first neuron is the high bit of the first byte.
+
+    Examples
+    --------
+    >>> pattern_key([True, False, True])
+    b'\\xa0'
+    """
+    p = np.asarray(pattern)
+    if p.ndim != 1:
+        raise ValueError(f"a pattern is 1-D (one entry per neuron); got shape {p.shape}.")
+    return np.packbits(p.astype(bool)).tobytes()
+
+
+def pattern_keys(patterns):
+    """:func:`pattern_key` of every row of a ``(R, N)`` boolean array, as a list.
+
+    Examples
+    --------
+    >>> pattern_keys([[True, False], [False, True]])
+    [b'\\x80', b'@']
+    """
+    P = np.asarray(patterns, dtype=bool)
+    if P.ndim != 2:
+        raise ValueError(f"patterns are a 2-D array (one row per pattern); got shape {P.shape}.")
+    packed = np.packbits(P, axis=1)
+    return [row.tobytes() for row in packed]
+
+
+def key_to_pattern(key, n_neurons):
+    """Inverse of :func:`pattern_key`: the boolean pattern of ``n_neurons`` entries.
+
+    Examples
+    --------
+    >>> key_to_pattern(b'\\xa0', 3).tolist()
+    [True, False, True]
+    """
+    from ._validation import check_int
+
+    n_neurons = check_int(n_neurons, "n_neurons", minimum=0)
+    raw = np.frombuffer(bytes(key), dtype=np.uint8)
+    if raw.size != (n_neurons + 7) // 8:
+        raise ValueError(
+            f"a key of a {n_neurons}-neuron pattern has {(n_neurons + 7) // 8} bytes; "
+            f"got {raw.size}."
+        )
+    return np.unpackbits(raw, count=n_neurons).astype(bool)
 
 
 def pattern_rows(G, g, pattern, zero_row=0.0):
@@ -353,8 +411,8 @@ class RegionSet:
     def locate(self, U):
         """Index of the region containing each point of ``U`` (domain coordinates), -1 if none."""
         pats = self.network.activation_patterns(self.domain.to_input(U))
-        lookup = {np.packbits(p).tobytes(): i for i, p in enumerate(self.patterns)}
-        return np.array([lookup.get(np.packbits(p).tobytes(), -1) for p in pats], dtype=np.intp)
+        lookup = dict(zip(pattern_keys(self.patterns), range(self.n_regions)))
+        return np.array([lookup.get(k, -1) for k in pattern_keys(pats)], dtype=np.intp)
 
     # ----------------------------------------------------------------- graph
     @property

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import richness
+from .results import key_to_pattern, pattern_key
 from .domain import Domain, WholeSpace, as_domain
 from .network import ReLUNetwork
 
@@ -37,45 +38,14 @@ __all__ = ["PatternSample", "sample_patterns", "pattern_to_key", "key_to_pattern
 
 
 def pattern_to_key(pattern):
-    """Bytes key of one activation pattern (``np.packbits`` of the booleans).
-
-    Parameters
-    ----------
-    pattern : array_like of bool, shape (N,)
-
-    Returns
-    -------
-    bytes
-        ``ceil(N / 8)`` bytes; two patterns of the same network have equal
-        keys iff they are equal.
+    """Bytes key of one activation pattern; the same function as :func:`polyregions.results.pattern_key`.
 
     Examples
     --------
     >>> pattern_to_key([True, False, True])
     b'\\xa0'
     """
-    p = np.asarray(pattern)
-    if p.ndim != 1:
-        raise ValueError(f"a pattern is 1-D (one entry per neuron); got shape {p.shape}.")
-    return np.packbits(p.astype(bool)).tobytes()
-
-
-def key_to_pattern(key, n_neurons):
-    """Inverse of :func:`pattern_to_key`: the boolean pattern of ``n_neurons`` entries.
-
-    Examples
-    --------
-    >>> key_to_pattern(b'\\xa0', 3).tolist()
-    [True, False, True]
-    """
-    n_neurons = _positive_int(n_neurons, "n_neurons", allow_zero=True)
-    raw = np.frombuffer(bytes(key), dtype=np.uint8)
-    if raw.size != (n_neurons + 7) // 8:
-        raise ValueError(
-            f"a key of a {n_neurons}-neuron pattern has {(n_neurons + 7) // 8} bytes; "
-            f"got {raw.size}."
-        )
-    return np.unpackbits(raw, count=n_neurons).astype(bool)
+    return pattern_key(pattern)
 
 
 def _positive_int(value, name, allow_zero=False):

@@ -9,10 +9,10 @@ module is where it is)::
     kernels       lp, polytope, ball     plain (A, b) arrays; no network, no domain
     network       network, _torch, loading, plnetwork, _layers, _torch_graph, _onnx, convert
     domain        domain
-    checks        verification, recertify  read a RegionSet by duck typing
+    checks        verification           reads a RegionSet by duck typing
     results       results                the type every engine returns
     engines       enumeration, milp
-    analysis      geometry, linear, export, decision, plotting
+    analysis      geometry, linear, export, decision, plotting, recertify
     estimators    sampling, richness, lines, distance, density, compare, ...
     cli           cli, __main__
 
@@ -32,12 +32,12 @@ LAYERS = [
     ("network", {"network", "_torch", "loading", "plnetwork", "_layers", "_torch_graph", "_onnx",
                  "convert"}),
     ("domain", {"domain"}),
-    ("checks", {"verification", "recertify"}),
+    ("checks", {"verification"}),
     ("results", {"results"}),
     ("engines", {"enumeration", "milp", "subdivision", "distributed"}),
-    ("analysis", {"geometry", "linear", "export", "decision", "plotting"}),
+    ("analysis", {"geometry", "linear", "export", "decision", "plotting", "recertify"}),
     ("estimators", {"sampling", "richness", "lines", "distance", "density", "compare",
-                    "estimators", "expectations", "volumes", "bounds", "local_bounds",
+                    "estimator_table", "expectations", "volumes", "bounds", "local_bounds",
                     "constructions", "testing", "batch", "tracking"}),
     ("cli", {"cli", "__main__"}),
     ("package", {"__init__"}),
