@@ -1,10 +1,10 @@
 """Speed of both exact engines, side by side with the peers.
 
 Fixed-seed He-normal nets (biases N(0, bias_std^2)) in the box [-1, 1]^d, the
-nets of issue 10 and PERF-NOTES.md. For each net it prints the region count of
+nets of issue 10 and docs/performance.md. For each net it prints the region count of
 the subdivision engine and of the LP engine (they must agree), the median
 seconds over ``--repeats`` runs (the LP engine: one run), regions/s, the ratio
-to edge subdivision's published-on-this-machine figure (PERF-NOTES.md; it is
+to edge subdivision's published-on-this-machine figure (docs/performance.md; it is
 not a package, so its times are quoted, not re-run), the peak memory of each
 engine (tracemalloc, in a separate untimed run) and, with ``--peers``,
 regioncam (2-D) and relucent in the same process.
@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 
 from polyregions import Box, enumerate_regions, random_network  # noqa: E402
 
-# (d, widths, bias_std, seed, edge subdivision seconds on this machine, PERF-NOTES.md / issue 10)
+# (d, widths, bias_std, seed, edge subdivision seconds on this machine, docs/performance.md / issue 10)
 NETS = [
     (2, [16, 16], 0.01, 0, 0.008),
     (2, [32, 32], 0.01, 0, 0.022),

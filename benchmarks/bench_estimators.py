@@ -13,7 +13,7 @@ table gives the throughput of :func:`~polyregions.sampling.sample_patterns`
     python benchmarks/bench_estimators.py --reps 5   # quicker
 
 Nets: He-normal weights, biases N(0, 0.1^2), seed 0, box [-1, 1]^d; the
-Montúfar [4, 4] construction of SPEC.md §4.2 in [0, 1]^2.
+Montúfar [4, 4] construction of docs/math.md §4.2 in [0, 1]^2.
 """
 
 from __future__ import annotations

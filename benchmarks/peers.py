@@ -293,7 +293,7 @@ def grid_pattern_count(weights, biases, lo, hi, n=3000, chunk=250):
 
 
 def random_net(seed, widths, d=2, bias_std=0.5):
-    """The fixed-seed nets of PERF-NOTES.md as plain (weights, biases) lists."""
+    """The fixed-seed nets of docs/performance.md as plain (weights, biases) lists."""
     from polyregions import random_network
 
     net = random_network(d, widths, bias_std=bias_std, random_state=seed)

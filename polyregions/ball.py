@@ -420,7 +420,7 @@ def independent_rows(A, tol=INDEPENDENCE_TOL):
     no LP: from an interior point, the direction ``d`` with ``A d = e_j``
     leaves through row ``j`` alone. In a ball domain, where the box rows are
     left out, this holds for every region of a net with at most ``n``
-    neurons and spares one LP per row (PERF-NOTES: qhull cannot help above
+    neurons and spares one LP per row (docs/performance.md §3: qhull cannot help above
     8 dimensions). "Clearly": the unit rows' smallest singular value exceeds
     ``tol``.
 

@@ -1,7 +1,7 @@
 """Global bounds on the number of activation regions of ReLU networks.
 
 Every bound here is a function of the architecture only: the input dimension
-``n0`` and the hidden widths ``(n_1, ..., n_L)`` (SPEC.md §2–§4). Counts are
+``n0`` and the hidden widths ``(n_1, ..., n_L)`` (docs/math.md §2–§4). Counts are
 exact Python integers computed with :func:`math.comb`; no floating point is
 involved except in the two Hanin–Rolnick functions, which are expectations.
 
@@ -10,6 +10,10 @@ hence in any sub-domain. Lower bounds are statements about the *maximal*
 count over all weights of an architecture: some network of that shape has at
 least that many regions (:mod:`polyregions.constructions` builds one). They
 say nothing about the count of a particular trained network.
+
+The module is longer than 600 lines because it keeps every published bound
+(each with its formula, provenance and a doctest) next to the others it is
+compared with; :func:`bounds_for` reads them all.
 
 Example
 -------
@@ -181,7 +185,7 @@ def central_count(n_hyperplanes: int, dim: int) -> int:
 def product_bound(n0: int, widths: Sequence[int]) -> int:
     """Product of single-layer maxima ``prod_l sum_{j<=n0} C(n_l, j)``.
 
-    A convenience bound (SPEC §3): each layer cuts every region of the
+    A convenience bound (docs/math.md §3): each layer cuts every region of the
     previous layers into at most as many pieces as a one-layer net with
     ``n_l`` units could. Never tighter than :func:`montufar2017_upper`.
 
@@ -462,7 +466,7 @@ def arora_serra_construction_count(n0: int, m: int, w: int, L: int) -> int:
 def hanin_rolnick_segment_expectation(n_neurons, start, end, weight_std, bias_std) -> float:
     """Expected number of regions along a segment for one random hidden layer.
 
-    Exact (SPEC §5): with ``w ~ N(0, weight_std^2 I)`` and
+    Exact (docs/math.md §5): with ``w ~ N(0, weight_std^2 I)`` and
     ``b ~ N(0, bias_std^2)`` i.i.d. per neuron, a neuron switches on the
     segment ``x0 + t u`` (``t`` in ``[0, T]``, ``||u|| = 1``) iff
     ``t* = -(w.x0 + b) / (w.u)`` falls in ``(0, T)``. The ratio of the two
@@ -533,7 +537,7 @@ def hanin_rolnick_segment_expectation(n_neurons, start, end, weight_std, bias_st
 def hanin_rolnick_segment_bound(n_neurons, length, c_grad, c_bias) -> float:
     """Hanin–Rolnick-type bound ``1 + N T C_grad C_bias`` on expected regions along a segment.
 
-    From the Kac–Rice argument (SPEC §5): ``C_grad`` bounds ``E|grad z . u|``
+    From the Kac–Rice argument (docs/math.md §5): ``C_grad`` bounds ``E|grad z . u|``
     and ``C_bias`` the density of each bias given everything else, uniformly
     along the segment. Returns a float, like the inputs.
 

@@ -1,7 +1,7 @@
 """Networks whose exact number of activation regions is known in closed form.
 
 These are the lower-bound constructions of Montúfar et al. (2014) and Serra
-et al. (2018) in the normalised form of SPEC.md §4.2. Every hidden layer but
+et al. (2018) in the normalised form of docs/math.md §4.2. Every hidden layer but
 the last *folds* the unit cube ``[0,1]^n0`` onto itself coordinate by
 coordinate with a zig-zag ``g``; the last layer is an arrangement of
 hyperplanes in general position whose vertices all lie strictly inside the
@@ -15,7 +15,7 @@ advertised widths. The output layer is the sum of the last hidden layer.
 
 The counts hold **in the unit cube** ``[0,1]^n0`` (activation regions with
 non-empty interior there); in all of ``R^n0`` the Montúfar networks have
-more regions (SPEC §4.2, §10.4).
+more regions (docs/math.md §4.2, §10.4).
 
 Example
 -------
@@ -220,7 +220,7 @@ def montufar(n0, widths) -> ReLUNetwork:
     each ``[k/p, (k+1)/p]`` onto ``[0,1]``. Left-over units have zero
     weights and bias ``-1``. The last layer is a general-position
     arrangement with every vertex strictly inside the cube: thresholds
-    ``k/(n_L+1)`` for ``n0 = 1``, tangents to a circle for ``n0 = 2`` (SPEC
+    ``k/(n_L+1)`` for ``n0 = 1``, tangents to a circle for ``n0 = 2`` (docs/math.md
     §4.2), and for ``n0 >= 3`` osculating hyperplanes of the moment curve
     (general position for any width; see ``_osculating_hyperplanes``). For
     wide last layers with ``n0 >= 3`` the smallest cells get thin (their
@@ -263,7 +263,7 @@ def serra(n0, widths) -> ReLUNetwork:
     Each folding layer has ``p = floor(n_l/n0) >= 3`` units per input
     coordinate that cut ``[0,1]`` into ``p + 1`` pieces, each mapped onto
     ``[0,1]``; one or two units are "left-active" ``relu(tau - t)`` so that
-    the first piece is not flat (SPEC §4.2(b); ``p = 2`` is impossible). The
+    the first piece is not flat (docs/math.md §4.2(b); ``p = 2`` is impossible). The
     last layer is as in :func:`montufar` and may have any width.
 
     The number of activation regions meeting the open cube ``(0,1)^n0`` is

@@ -1,7 +1,7 @@
 """Local density of activation regions around given points.
 
 Zhu, Lin & Tang (2020) report that small spheres centred at training points
-contain more linear regions than spheres centred at arbitrary points (SPEC.md
+contain more linear regions than spheres centred at arbitrary points (docs/math.md
 §6; only their abstract was checked). :func:`local_region_counts` measures the
 quantity behind that claim -- the number of activation regions meeting a small
 neighbourhood of each point -- and :func:`compare_data_vs_random` contrasts

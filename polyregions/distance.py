@@ -3,7 +3,7 @@
 On the region ``P`` of a point ``x`` every pre-activation is affine,
 ``z_i(y) = grad_i . y + const``, and ``P`` is the intersection of the
 half-spaces ``sign_i z_i(y) >= 0``. The distance from ``x`` to the boundary of
-``P`` is therefore (SPEC.md §1)::
+``P`` is therefore (docs/math.md §1)::
 
     dist(x, dP) = min_i |z_i(x)| / ||grad_i||,
 

@@ -1,7 +1,7 @@
 """Exact enumeration of activation regions by breadth-first search over patterns.
 
 Each pattern ``s`` defines the polyhedron ``{x : sign_i(s) z_i(x) >= 0}``
-(SPEC.md §1). Starting from the pattern of a random (hence generic) point,
+(docs/math.md §1). Starting from the pattern of a random (hence generic) point,
 the search
 
 1. writes the region as ``A u <= b`` inside the domain,
@@ -10,10 +10,10 @@ the search
 3. finds the facets with qhull on the polar dual,
 4. for each facet carried by neurons, derives the neighbouring pattern across
    it *symbolically* -- no step size, so thin neighbours are never skipped
-   (SPEC.md §10.2) -- and queues it.
+   (docs/math.md §10.2) -- and queues it.
 
 The facet-adjacency graph of the full-dimensional regions of a convex domain
-is connected, so the search finds them all (SPEC.md §1).
+is connected, so the search finds them all (docs/math.md §1).
 
 Example
 -------
@@ -115,7 +115,7 @@ class _Engine:
         return chebyshev_ball(A, b, radius_cap=self.radius_cap, ball=self.ball)
 
     def ball_region(self, A, b, owner):
-        """Classify one pattern's rows in the ball domain (SPEC.md §1, :mod:`polyregions.ball`).
+        """Classify one pattern's rows in the ball domain (docs/math.md §1, :mod:`polyregions.ball`).
 
         Works in centred coordinates ``y`` of the first layer's row space
         (``x = c + basis @ y``), with the neuron rows only plus the

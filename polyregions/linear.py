@@ -1,10 +1,10 @@
 """Linear regions: activation regions merged where the network computes the same affine map.
 
 A linear region is a maximal connected set on which the network function is
-affine (SPEC.md §1). Every one is a union of closures of activation regions,
+affine (docs/math.md §1). Every one is a union of closures of activation regions,
 so ``n_linear <= n_activation``; the two differ when neighbouring activation
 regions carry the same output map ``y = A u + c``, e.g. when a neuron's
-output weights are zero or a downstream path is dead (SPEC.md §10.5).
+output weights are zero or a downstream path is dead (docs/math.md §10.5).
 
 The merge runs over the facet-adjacency graph of a
 :class:`~polyregions.RegionSet`: two regions sharing a facet are joined when
@@ -153,7 +153,7 @@ def linear_regions(rs, rtol=1e-9, atol=0.0, *, allow_incomplete=False):
     maps. Chains are followed (``a ~ b ~ c`` puts ``a`` and ``c`` together
     even if they do not touch). Two regions with equal maps that touch only in
     a lower-dimensional face (e.g. opposite quadrants meeting at a point) stay
-    apart; the literature also uses other definitions (SPEC.md §1).
+    apart; the literature also uses other definitions (docs/math.md §1).
 
     Equality is tested per edge, so along a long chain of merges the maps may
     drift by up to ``rtol * S`` per step; with ``rtol = 1e-9`` this only

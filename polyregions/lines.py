@@ -13,14 +13,14 @@ handles neurons that are exactly zero at the start, several neurons switching
 at the same ``t`` (a segment through an intersection of hyperplanes), and
 downstream neurons that touch zero because an upstream one switched.
 
-Counting convention. Activation regions are convex (SPEC.md §1), so a segment
+Counting convention. Activation regions are convex (docs/math.md §1), so a segment
 meets each region in a single interval and a pattern never repeats on
 non-adjacent pieces: the number of pieces equals the number of distinct
 patterns, and equals ``1 + len(segment_breakpoints(...))``. This is the
 Hanin–Rolnick count "1 + number of points where the pattern changes". It
 counts *activation* regions; where a switch leaves the network's gradient
 unchanged (e.g. behind a dead neuron) the number of linear pieces of the
-network function is smaller (SPEC §1, ``B_F``).
+network function is smaller (docs/math.md §1, ``B_F``).
 
 Numerical resolution: breakpoints closer than ``1e-12`` in ``t`` are merged
 into one, and breakpoints within ``1e-12`` of ``t = 1`` are dropped.
@@ -629,7 +629,7 @@ def line_statistics(net, domain=None, n_lines=None, length=None, random_state=No
 
     Three ways to place the segments:
 
-    * ``domain`` (SPEC §5): the centre is uniform in ``domain``, the direction
+    * ``domain`` (docs/math.md §5): the centre is uniform in ``domain``, the direction
       uniform on the unit sphere, the length fixed. The segment may stick out
       of the domain; only its centre is constrained. For a
       :class:`~polyregions.Slice` the centre and direction are drawn in the

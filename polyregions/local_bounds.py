@@ -4,7 +4,7 @@ Zhu, Lin & Tang (2020, arXiv 2007.06803) introduced upper bounds on the
 number of linear regions inside a sphere of input space. **Their formula
 could not be checked** (only the abstract was available), so this module
 does not reproduce it. It implements instead a bound in the same spirit that
-is provably valid (SPEC.md §6):
+is provably valid (docs/math.md §6):
 
 1. Classify every hidden neuron over the domain as *stable-active*
    (pre-activation ``>= 0`` throughout), *dead* (``<= 0`` throughout) or
@@ -34,7 +34,7 @@ is provably valid (SPEC.md §6):
 
 The bound counts activation regions with non-empty interior in the domain,
 and so also bounds the number of linear regions. A tighter Serra-type sum
-over the unstable counts (SPEC §6, "refined") was never violated in
+over the unstable counts (docs/math.md §6, "refined") was never violated in
 experiments but is not proven, so it is not offered here.
 
 Example
@@ -224,7 +224,7 @@ class _TriangleLP:
         self.row_lo = np.asarray(row_lo, dtype=np.float64)
         self.row_hi = np.asarray(row_hi, dtype=np.float64)
         self.col_lo, self.col_hi = col_lo, col_hi
-        # One reused HiGHS object per thread (PERF-NOTES §1), shared with the kernel.
+        # One reused HiGHS object per thread (docs/performance.md §1), shared with the kernel.
         self.h = h = highs_solver("local_bounds")
         self.ncol = ncol
         self.last = slice(offs[-2], offs[-1])

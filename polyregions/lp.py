@@ -12,10 +12,10 @@ Everything the engine asks of a polytope goes through here:
 * :func:`bounding_box` and :func:`solve_lp` -- small utilities.
 
 All LPs run on one reused HiGHS object per thread, fed through the flat-array
-``passModel`` with presolve off: PERF-NOTES.md measured a fresh object per LP
+``passModel`` with presolve off: docs/performance.md measured a fresh object per LP
 at about twice the cost, and pulp or ``scipy.optimize.linprog`` at 10-50x.
 Each region's LP is loaded cold. Warm-started row flips (``changeCoeff`` +
-``changeRowBounds`` on the parent's loaded LP, PERF-NOTES.md §1) were built
+``changeRowBounds`` on the parent's loaded LP, docs/performance.md §1) were built
 and measured in the engine: a flip cost 214 us against 294 us for a cold
 solve at m = 68, but end to end the CPU time per region did not change
 (2-[32,32] 0.614 vs 0.619 ms, 3-[16,16] 0.664 vs 0.677, 4-[16,16] 0.730 vs

@@ -3,11 +3,11 @@
 This module is an *oracle* for tiny networks, not part of the engine. It shares
 no code with the LP-BFS of :mod:`~polyregions.enumeration` (it uses only the
 network's weights and its float64 forward pass), so agreement between the two
-is real evidence that both are right. It goes through PuLP, which PERF-NOTES.md
+is real evidence that both are right. It goes through PuLP, which docs/performance.md
 measures at 10-50x slower per solve than raw ``highspy``: fine for a few dozen
 regions, never for a hot loop.
 
-Formulation (SPEC.md §9, Serra, Tjandraatmadja & Ramalingam 2018, Thm 9)
+Formulation (docs/math.md §9, Serra, Tjandraatmadja & Ramalingam 2018, Thm 9)
 -----------------------------------------------------------------------
 Variables are the input ``x`` (bounded by the box) and, for every hidden
 neuron ``i`` of layer ``l``, its positive part ``h_i >= 0``, its negative part
@@ -43,7 +43,7 @@ What is counted
 The count is the number of patterns realised **with margin** ``margin``: there
 is a point of the box at which every pre-activation satisfies
 ``|z_i(x)| >= margin`` with the sign the pattern says. This equals the number of
-full-dimensional activation regions (SPEC.md §1, what
+full-dimensional activation regions (docs/math.md §1, what
 :func:`~polyregions.enumerate_regions` counts) whenever every region contains
 such a point, as in generic networks with the default tiny margin. In general
 it is only a **lower bound**:

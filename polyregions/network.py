@@ -1,7 +1,7 @@
 """Feed-forward piecewise-linear networks as immutable float64 arrays.
 
 A :class:`ReLUNetwork` is ``L`` hidden affine layers, each followed by a
-(leaky) ReLU, and a final affine output layer (SPEC.md §1)::
+(leaky) ReLU, and a final affine output layer (docs/math.md §1)::
 
     z^l = W^l h^{l-1} + b^l,   h^l = max(z^l, alpha_l * z^l),   y = W^{L+1} h^L + b^{L+1}
 
@@ -480,7 +480,7 @@ def random_network(input_dim, widths, output_dim=1, *, bias_std=0.01, negative_s
     """He-normal random network: ``W ~ N(0, 2/fan_in)``, ``b ~ N(0, bias_std^2)``.
 
     The initialisation of Hanin & Rolnick's experiments and of the
-    benchmarks (PERF-NOTES.md); layers are drawn in order from one generator,
+    benchmarks (docs/performance.md); layers are drawn in order from one generator,
     so a seed fixes the whole network.
 
     >>> random_network(2, [8, 8], random_state=0).widths

@@ -27,6 +27,10 @@ centre, or is exactly zero (an edge end that is its own cut point): an
 angle between two nearly-zero vectors, ill-conditioned when a vertex sits
 on the centre, is never formed.
 
+The module runs past 600 lines because every public kernel carries its own
+doctest and the 2-D disc code (cut points, exact area, outline) must stay in
+one place to stay one implementation.
+
 Example
 -------
 >>> import numpy as np

@@ -1,4 +1,4 @@
-"""Richness and sample-coverage estimators over abundance counts (SPEC.md §8).
+"""Richness and sample-coverage estimators over abundance counts (docs/math.md §8).
 
 Here the "species" are activation regions and the abundance of a region is the
 number of sampled points that fell into it. Every function takes ``counts``, a
@@ -15,7 +15,7 @@ Edge cases are decided once, here, and documented per function:
 * an empty sample (``n = 0``) gives richness ``0.0`` and coverage ``nan``;
 * ``f_1 = 0``: nothing is extrapolated, every richness estimate is ``S_obs``;
 * ``f_2 = 0``: the classic Chao1 ``f_1^2 / (2 f_2)`` is undefined, so the
-  bias-corrected form is used instead (as the SPEC prescribes);
+  bias-corrected form is used instead (as docs/math.md §8 prescribes);
 * all rare regions are singletons: ACE diverges and ``inf`` is returned.
 
 Example
@@ -196,7 +196,7 @@ def chao1_variance(counts, small_sample=False, *, bias_corrected=False):
       variance of ``S_obs``, ``sum_k f_k (e^-k - e^-2k) - (sum_k k e^-k f_k)^2 / n``.
 
     ``K = (n-1)/n`` if ``small_sample`` else 1. With ``K = 1`` and
-    ``bias_corrected=False`` this is the formula of SPEC §8; with
+    ``bias_corrected=False`` this is the formula of docs/math.md §8; with
     ``small_sample=True`` it is SpadeR's.
 
     Parameters
@@ -347,7 +347,7 @@ def good_turing_coverage(counts):
 
     It estimates the probability mass (volume fraction, for uniform sampling)
     of the regions already seen; on average it slightly under-states it
-    (SPEC §8).
+    (docs/math.md §8).
 
     Returns
     -------

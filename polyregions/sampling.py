@@ -5,7 +5,7 @@ data set), computes their activation patterns in batches and keeps one counter
 per *distinct* pattern. Patterns are stored bit-packed (``np.packbits``), so
 memory grows with the number of distinct patterns, not with the number of
 samples. The result, a :class:`PatternSample`, exposes the abundance counts and
-every estimator of :mod:`polyregions.richness` (SPEC.md §8).
+every estimator of :mod:`polyregions.richness` (docs/math.md §8).
 
 Patterns are identified by *keys*: ``pattern_to_key(pattern)`` is the bytes of
 the bit-packed boolean pattern. Any other module (e.g. the exact engine) that

@@ -127,7 +127,7 @@ class BoundCheckReport:
 
 # ----------------------------------------------------------------- the zoo
 def _degenerate_nets():
-    """Nets built to hit the engine's hard cases (SPEC.md §10)."""
+    """Nets built to hit the engine's hard cases (docs/math.md §10)."""
     rng = np.random.default_rng(2024)
     out = []
     W = rng.normal(size=(5, 2))

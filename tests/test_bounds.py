@@ -1,4 +1,4 @@
-"""Global region-count bounds against SPEC.md §2-§5 worked numbers and properties."""
+"""Global region-count bounds against docs/math.md §2-§5 worked numbers and properties."""
 
 import itertools
 import math
@@ -27,7 +27,7 @@ from polyregions.bounds import (
 from polyregions.constructions import montufar
 from polyregions.network import ReLUNetwork
 
-# ---------------------------------------------------------------- SPEC §2
+# ---------------------------------------------------------------- docs/math.md §2
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_arrangement_identities(N, n):
     assert zaslavsky_bounded(N, n) <= zaslavsky(N, n)
 
 
-# ---------------------------------------------------------------- SPEC §3
+# ---------------------------------------------------------------- docs/math.md §3
 
 TABLE_3 = [
     # n0, widths, 2^N, product, Montufar17, Serra
@@ -122,7 +122,7 @@ def _serra_bruteforce(n0, widths, caps=None):
 
 
 def test_serra_hand_checks():
-    # SPEC §3: n0=2 [3,3] = 7 + 21 + 12; [1,5] = 6 + 1.
+    # docs/math.md §3: n0=2 [3,3] = 7 + 21 + 12; [1,5] = 6 + 1.
     assert serra_upper(2, [3, 3]) == 7 + 21 + 12
     assert serra_upper(2, [1, 5]) == 6 + 1
 
@@ -188,7 +188,7 @@ def test_zero_width_layer_collapses():
     assert serra_upper(2, [0]) == 1
 
 
-# ---------------------------------------------------------------- SPEC §4.1
+# ---------------------------------------------------------------- docs/math.md §4.1
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_arora_serra_construction():
         arora_serra_construction_count(2, 3, 1, 3)
 
 
-# ---------------------------------------------------------------- SPEC §5
+# ---------------------------------------------------------------- docs/math.md §5
 
 SW, SB = math.sqrt(2 / 3), math.sqrt(0.1)
 

@@ -1,4 +1,4 @@
-"""Lower-bound constructions: explicit SPEC §4.2 matrices and exact region counts.
+"""Lower-bound constructions: explicit docs/math.md §4.2 matrices and exact region counts.
 
 Counts are checked three ways, none of which uses the enumeration engine:
 * 1-D: an exact interval-splitting count written here;
@@ -175,7 +175,7 @@ def test_zigzag_maps_each_piece_onto_unit_interval(kind, p):
 # ------------------------------------------------------ 1-D exact counts
 
 TABLE_1D = [
-    # kind, widths, count in [0,1], count in [-1,2]  (SPEC §4.2)
+    # kind, widths, count in [0,1], count in [-1,2]  (docs/math.md §4.2)
     ("montufar", [3, 3], 12, 13),
     ("montufar", [2, 2, 2], 12, 14),
     ("montufar", [2, 2, 2, 2], 24, 26),
@@ -235,12 +235,12 @@ def test_2d_grid_sees_every_region(kind, widths, expected):
     # A grid can only miss regions; seeing exactly the formula's number checks
     # that they all exist (and that no others are large enough to be hit).
     # Smallest areas: 2.6e-4 for Montufar [4,4], 1.1e-5 for Serra [6,6]
-    # (SPEC §8), against a grid cell of 1e-6.
+    # (docs/math.md §8), against a grid cell of 1e-6.
     assert grid_count_2d(net, 1000) == expected
 
 
 def test_2d_montufar_outside_the_cube_has_more_regions():
-    # SPEC §4.2: 59 regions in [-1,2]^2, so the formula is tied to the unit cube.
+    # docs/math.md §4.2: 59 regions in [-1,2]^2, so the formula is tied to the unit cube.
     assert grid_count_2d(montufar(2, [4, 4]), 1500, -1.0, 2.0) == 59
 
 
@@ -332,7 +332,7 @@ def test_serra_last_layer_may_be_narrow_but_theorem_needs_all_wide():
 # ------------------------------------------------- exact engine (when present)
 
 ENGINE_CASES = [
-    # n0, kind, widths, count in [0,1]^n0, count in [-1,2]^n0 (None: not in SPEC)
+    # n0, kind, widths, count in [0,1]^n0, count in [-1,2]^n0 (None: not in docs/math.md §4.2)
     (1, "montufar", [3, 3], 12, 13),
     (1, "montufar", [2, 2, 2], 12, 14),
     (1, "montufar", [2, 2, 2, 2], 24, 26),

@@ -16,7 +16,7 @@ from polyregions.density import (
 
 # ------------------------------------------------------------ exact counts
 def test_spec_local_table_montufar_linf():
-    # SPEC §6 worked examples: exact counts in l-inf boxes on the Montufar [4,4] net.
+    # docs/math.md §6 worked examples: exact counts in l-inf boxes on the Montufar [4,4] net.
     net = montufar(2, [4, 4])
     centers = [[0.1, 0.1], [0.5, 0.5], [0.3, 0.6], [0.25, 0.25]]
     radii = [0.05, 0.05, 0.10, 0.20]
@@ -104,7 +104,7 @@ def test_result_summary_and_repr():
     assert s["mean"] == pytest.approx(res.counts.mean())
     assert "exact" in repr(res)
     assert isinstance(res, LocalRegionCounts)
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="read-only"):
         res.counts[0] = 5  # read-only
     assert res.seconds.shape == (3,)
 

@@ -1,4 +1,4 @@
-"""Tests of polyregions.distance against the SPEC §1 polytope formula and geometry."""
+"""Tests of polyregions.distance against the docs/math.md §1 polytope formula and geometry."""
 
 import math
 
@@ -22,7 +22,7 @@ def random_net(seed, n0=3, widths=(6, 5, 4), bias_std=0.4, slope=0.0):
 
 
 def polytope_distance(net, x):
-    """SPEC §1 oracle: P = {A y <= c} from the pattern's affine maps, min slack/||a_i||.
+    """docs/math.md §1 oracle: P = {A y <= c} from the pattern's affine maps, min slack/||a_i||.
 
     Rows with a zero normal are dropped (they cannot bound the region).
     """
@@ -66,7 +66,7 @@ def test_no_hidden_layer():
     assert distance_to_boundary(net, np.zeros((3, 2))).tolist() == [math.inf] * 3
 
 
-# ----------------------------------------------- SPEC §1 polytope formula
+# ----------------------------------------------- docs/math.md §1 polytope formula
 @pytest.mark.parametrize(
     "n0, widths, slope",
     [(3, (6, 5, 4), 0.0), (2, (8, 8), 0.0), (12, (4, 6, 3), 0.0), (3, (5, 5), 0.1)],

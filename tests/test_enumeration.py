@@ -1,4 +1,4 @@
-"""The exact engine against independent oracles (SPEC.md §2, §4.2, §10)."""
+"""The exact engine against independent oracles (docs/math.md §2, §4.2, §10)."""
 
 from math import comb
 
@@ -28,7 +28,7 @@ def sweep_1d(net, lo, hi):
     On a piece the pattern is fixed, so its extent is an interval computed in
     closed form; the next pattern comes from a forward pass a step past the
     piece's end, the step halved until the new piece's closure contains that
-    end (SPEC.md §10.2). Returns the number of pieces.
+    end (docs/math.md §10.2). Returns the number of pieces.
     """
     pieces = 0
     step0 = 1e-7 * (hi - lo)
@@ -79,7 +79,7 @@ def test_central_arrangement(n, N, expected):
 
 
 def test_one_layer_box_containing_all_vertices():
-    # SPEC §2: if every vertex lies inside the box, the count in it is r(N, n).
+    # docs/math.md §2: if every vertex lies inside the box, the count in it is r(N, n).
     net = one_layer(2, 6, 11)
     W, b = net.weights[0], net.biases[0]
     verts = [np.linalg.solve(W[[i, j]], -b[[i, j]]) for i in range(6) for j in range(i + 1, 6)]
@@ -94,7 +94,7 @@ def test_1d_matches_sweep(seed):
     assert count_regions(net, Box([-2.0], [2.0])) == sweep_1d(net, -2.0, 2.0)
 
 
-# ------------------------------------------------- SPEC §4.2 constructions
+# ------------------------------------------------- docs/math.md §4.2 constructions
 W1_M = [[2, 0], [2, 0], [0, 2], [0, 2]]
 b1_M = [0, -1, 0, -1]
 W2_M = [[0.923880, -1.847759, 0.382683, -0.765367],
@@ -203,7 +203,7 @@ def test_many_hyperplanes_through_one_point_in_a_box():
 
 
 def test_seed_on_a_kink_is_handled():
-    # SPEC §10.1: a seed exactly on a breakpoint must not lose the search.
+    # docs/math.md §10.1: a seed exactly on a breakpoint must not lose the search.
     net = ReLUNetwork.from_weights([[[2.0], [2.0]], [[1.0, -2.0]]], [[0.0, -1.0], [0.0]])
     rs = enumerate_regions(net, Box([0.0], [1.0]), seed_point=[0.5])
     assert rs.n_regions == 2

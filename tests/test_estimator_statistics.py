@@ -1,4 +1,4 @@
-"""Statistical tests of the sampling estimators against exact region volumes (SPEC.md §8).
+"""Statistical tests of the sampling estimators against exact region volumes (docs/math.md §8).
 
 The engine gives every region of a 2-D net in a box and its exact area, hence
 the exact probability ``p_i`` that a uniform point falls in region ``i``. From
@@ -50,7 +50,7 @@ def z_bound(values):
 
 # ------------------------------------------------------------ ground truth
 NETS = {
-    # SPEC §4.2 construction: 44 regions in the unit square, areas 2.6e-4 .. 0.085.
+    # docs/math.md §4.2 construction: 44 regions in the unit square, areas 2.6e-4 .. 0.085.
     "montufar-[4,4]": (lambda: montufar(2, [4, 4]), Box([0, 0], [1, 1])),
     # He-normal 2-[8,8] (bias std 0.1) in [-1,1]^2: 102 regions, areas down to 4e-9.
     "he-2-[8,8]": (lambda: random_network(2, [8, 8], bias_std=0.1, random_state=0),
@@ -107,7 +107,7 @@ def simulate(truth, name, n, reps=None, seed=20240):
     return out
 
 
-# -------------------------------------------- exact identities (SPEC §8, ex. 2)
+# -------------------------------------------- exact identities (docs/math.md §8, ex. 2)
 P_EX2 = np.array([0.5, 0.25, 0.125, 0.0625, 0.0625])
 
 
@@ -139,7 +139,7 @@ def test_worked_example_2_identities_hold_exactly():
 
 
 def test_worked_example_2_multinomial_monte_carlo():
-    # SPEC: 2e5 multinomial draws give E[S_obs] 3.6303, E[f1] 1.2733, E[f2] 0.7747.
+    # docs/math.md §8: 2e5 multinomial draws give E[S_obs] 3.6303, E[f1] 1.2733, E[f2] 0.7747.
     X = np.random.default_rng(7).multinomial(10, P_EX2, size=200_000)
     for stat, exact in (((X > 0).sum(1), expected_observed(P_EX2, 10)),
                         ((X == 1).sum(1), expected_frequency(P_EX2, 10, 1)),
@@ -174,7 +174,7 @@ def test_worked_example_3_montufar_from_exact_areas(truth):
     p = t["p"]
     assert t["S"] == 44
     assert p.sum() == pytest.approx(1.0, abs=1e-12)
-    # SPEC: smallest area 2.589e-4, largest 0.08477: half a unit of the last digit given.
+    # docs/math.md §8: smallest area 2.589e-4, largest 0.08477: half a unit of the last digit given.
     assert abs(p.min() - 2.589e-4) <= 0.5e-7 + 1e-15
     assert abs(p.max() - 0.08477) <= 0.5e-5 + 1e-15
     # E[S_obs] 29.10 / 38.66 / 43.70 and E[coverage] 0.9315 / 0.9963 / 0.9999, to the digits given.
@@ -184,7 +184,7 @@ def test_worked_example_3_montufar_from_exact_areas(truth):
 
 
 def test_worked_example_3_chao1_bc_means(truth):
-    # SPEC's means of the bias-corrected Chao1 (4000 multinomial draws each): 32.73 at n=100,
+    # The means in docs/math.md §8 of the bias-corrected Chao1 (4000 multinomial draws each): 32.73 at n=100,
     # 41.42 at n=1000. Their Monte Carlo error and ours add up in the bound.
     for n, published in ((100, 32.73), (1000, 41.42)):
         v = simulate(truth, "montufar-[4,4]", n)["chao1_bc"]

@@ -44,7 +44,7 @@ def assert_matches_grid(net, a, b, n_grid=20001):
 
 # --------------------------------------------------------- hand-built nets
 def serra_3_3():
-    """SPEC §4.2: Serra-type [3,3] net, 16 regions on [0, 1]."""
+    """docs/math.md §4.2: Serra-type [3,3] net, 16 regions on [0, 1]."""
     W1 = np.array([[3.5], [3.5], [-3.5]])
     b1 = np.array([-0.5, -1.5, 2.5])
     W2 = np.tile([-3.0, 2.0, -2.0], (3, 1))
@@ -69,7 +69,7 @@ def test_serra_construction_exact_breakpoints():
     t = segment_breakpoints(net, [0.0], [1.0])
     assert t.size == 15
     np.testing.assert_allclose(t, expected, rtol=0, atol=1e-12)
-    assert count_regions_on_segment(net, [0.0], [1.0]) == 16  # SPEC §4.2 table
+    assert count_regions_on_segment(net, [0.0], [1.0]) == 16  # docs/math.md §4.2 table
     # 20003 grid steps: odd and coprime to 7, so no grid point is a breakpoint.
     assert_matches_grid(net, np.array([0.0]), np.array([1.0]), n_grid=20004)
 
@@ -152,14 +152,14 @@ def test_reversal_and_splitting(seed):
     assert total == count_regions_on_segment(net, a, b)
 
 
-# --------------------------------------------- one hidden layer: SPEC §5
+# --------------------------------------------- one hidden layer: docs/math.md §5
 SIGMA_W2, SIGMA_B2, N1, T = 2 / 3, 0.1, 20, 2.0
 X0 = np.array([0.3, -0.2, 0.5])
 U = np.array([1.0, 0.0, 0.0])
 
 
 def one_layer_expectation(x0, u, T, n1, sw2, sb2):
-    """SPEC §5 through the library's own function (no second copy of the formula here)."""
+    """docs/math.md §5 through the library's own function (no second copy of the formula here)."""
     return hanin_rolnick_segment_expectation(n1, x0, x0 + T * u, math.sqrt(sw2), math.sqrt(sb2))
 
 

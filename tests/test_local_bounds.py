@@ -1,4 +1,6 @@
-"""Local (box / ball) region bounds: SPEC §6 worked table and soundness checks."""
+"""Local (box / ball) region bounds: docs/math.md §6 worked table and soundness checks."""
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -60,7 +62,7 @@ def box_around(c, r):
     return Box(c - r, c + r)
 
 
-# ------------------------------------------------- SPEC §6 worked table
+# ------------------------------------------------- docs/math.md §6 worked table
 
 TABLE_6 = [
     # centre, r, per-layer (u, a, dead), exact, LB_prod, LB_serra
@@ -125,7 +127,7 @@ def test_one_hidden_layer_is_a_local_arrangement():
 
 
 def test_touching_hyperplane_counts_as_unstable(mont44):
-    # In SPEC row 3 unit relu(2y - 1) is exactly 0 on the face y = 0.5 of the
+    # In docs/math.md §6, row 3 unit relu(2y - 1) is exactly 0 on the face y = 0.5 of the
     # box; it is classed unstable (conservative), as in the table.
     st_ = classify_neurons(mont44, box_around((0.3, 0.6), 0.1))
     assert st_[0].tolist() == [ACTIVE, DEAD, ACTIVE, UNSTABLE]
@@ -233,7 +235,7 @@ def test_local_bound_dataclass(mont44):
     lb = local_bound(mont44, box_around((0.1, 0.1), 0.05))
     assert isinstance(lb, LocalBound)
     assert lb.unstable == (0, 1) and lb.active == (2, 0) and lb.dead == (2, 3)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         lb.value = 0
     assert "bounds" not in repr(lb)
 

@@ -70,7 +70,7 @@ def test_cbc_matches_lp_bfs():
 
 
 def montufar_2d_44():
-    """SPEC.md §4.2: Montúfar n0 = 2, widths [4,4]; 44 regions in [0,1]^2, 59 in [-1,2]^2."""
+    """docs/math.md §4.2: Montúfar n0 = 2, widths [4,4]; 44 regions in [0,1]^2, 59 in [-1,2]^2."""
     W1 = [[2, 0], [2, 0], [0, 2], [0, 2]]
     b1 = [0, -1, 0, -1]
     W2 = [[0.923880, -1.847759, 0.382683, -0.765367],

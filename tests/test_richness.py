@@ -1,4 +1,4 @@
-"""Tests of polyregions.richness against SPEC §8 worked numbers and hand algebra."""
+"""Tests of polyregions.richness against docs/math.md §8 worked numbers and hand algebra."""
 
 import math
 
@@ -17,7 +17,7 @@ from polyregions.richness import (
     good_turing_coverage,
 )
 
-EX1 = [1, 1, 1, 1, 2, 2, 3, 5, 8]  # SPEC §8, worked example 1: n=24, S_obs=9, f1=4, f2=2
+EX1 = [1, 1, 1, 1, 2, 2, 3, 5, 8]  # docs/math.md §8, worked example 1: n=24, S_obs=9, f1=4, f2=2
 Z95 = 1.959963984540054
 
 counts_strategy = st.lists(st.integers(min_value=0, max_value=40), min_size=0, max_size=60)
@@ -43,7 +43,7 @@ def test_worked_example_coverage_and_ace():
 
 
 def test_worked_example_ace_intermediate_gamma():
-    # S_rare=9, N_rare=24, C=5/6, sum i(i-1) f_i = 86 (SPEC): gamma^2 = 0.682609,
+    # S_rare=9, N_rare=24, C=5/6, sum i(i-1) f_i = 86 (docs/math.md §8): gamma^2 = 0.682609,
     # so the estimate is 9/C + f1/C * gamma^2 = 10.8 + 4.8 * 0.682609.
     gamma2 = 9 / (5 / 6) * 86 / (24 * 23) - 1
     assert gamma2 == pytest.approx(0.682609, abs=5e-7)
@@ -228,9 +228,9 @@ def test_frequency_counts_reconstruct_sample(counts):
     assert int(f[1:].sum()) == sum(1 for c in counts if c > 0)
 
 
-# ---------------------------------------------- SPEC §8 worked example 2 (MC)
+# ---------------------------------------------- docs/math.md §8 worked example 2 (MC)
 def test_frequency_counts_match_exact_multinomial_expectations():
-    """Mean f1, f2, S_obs over multinomial draws vs the exact E[.] of SPEC §8."""
+    """Mean f1, f2, S_obs over multinomial draws vs the exact E[.] of docs/math.md §8."""
     p = np.array([0.5, 0.25, 0.125, 0.0625, 0.0625])
     n = 10
     rng = np.random.default_rng(12345)

@@ -1,4 +1,4 @@
-"""The subdivision engine against the LP engine and closed formulas (SPEC.md §2, §4.2)."""
+"""The subdivision engine against the LP engine and closed formulas (docs/math.md §2, §4.2)."""
 
 from math import comb
 
@@ -56,7 +56,7 @@ def one_layer(n, N, seed, center=False):
 @pytest.mark.parametrize("n, N", [(2, 4), (2, 5), (2, 8), (3, 5), (1, 6)])
 def test_zaslavsky_general_position(n, N):
     net = one_layer(n, N, seed=0)
-    box = Box(-1000 * np.ones(n), 1000 * np.ones(n))   # every vertex inside (SPEC §2)
+    box = Box(-1000 * np.ones(n), 1000 * np.ones(n))   # every vertex inside (docs/math.md §2)
     rs = same_as_lp(net, box)
     assert rs.count() == sum(comb(N, j) for j in range(n + 1))
 
