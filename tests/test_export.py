@@ -12,10 +12,6 @@ from polyregions.export import (FORMAT, equal_results, from_json, result_differe
                                 software_versions, to_json)
 
 
-def he_net(n0, widths, seed):
-    return random_network(n0, widths, output_dim=2, bias_std=0.3, random_state=seed)
-
-
 def strict_loads(text):
     def refuse(token):
         raise AssertionError(f"non-standard JSON token {token}")
@@ -24,25 +20,25 @@ def strict_loads(text):
 
 
 CASES = {
-    "box2": lambda: enumerate_regions(he_net(2, [9, 7], 0), Box([-1, -1], [1, 1])),
-    "ball3": lambda: enumerate_regions(he_net(3, [6, 4], 1), Ball([0.1, 0.2, 0.3], 0.7)),
-    "whole2": lambda: enumerate_regions(he_net(2, [5], 2)),
-    "slice784": lambda: enumerate_regions(
-        he_net(784, [8], 3), Slice.through_points(*np.random.default_rng(3).random((3, 784)))),
-    "polytope": lambda: enumerate_regions(
-        he_net(2, [6], 4), Polytope([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]], [1.0, 1.0, 1.0])),
-    "segment1": lambda: enumerate_regions(he_net(1, [12, 12], 5), Box([-3], [3])),
-    "leaky": lambda: enumerate_regions(
+    "box2": lambda he_net: enumerate_regions(he_net(2, [9, 7], 0, output_dim=2), Box([-1, -1], [1, 1])),
+    "ball3": lambda he_net: enumerate_regions(he_net(3, [6, 4], 1, output_dim=2), Ball([0.1, 0.2, 0.3], 0.7)),
+    "whole2": lambda he_net: enumerate_regions(he_net(2, [5], 2, output_dim=2)),
+    "slice784": lambda he_net: enumerate_regions(
+        he_net(784, [8], 3, output_dim=2), Slice.through_points(*np.random.default_rng(3).random((3, 784)))),
+    "polytope": lambda he_net: enumerate_regions(
+        he_net(2, [6], 4, output_dim=2), Polytope([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]], [1.0, 1.0, 1.0])),
+    "segment1": lambda he_net: enumerate_regions(he_net(1, [12, 12], 5, output_dim=2), Box([-3], [3])),
+    "leaky": lambda he_net: enumerate_regions(
         ReLUNetwork.from_weights([[[1.0, 2.0], [-1.0, 0.5]], [[1.0, 1.0]]], [[0.1, 0.2], [0.0]],
                                  negative_slope=0.1), Box([-1, -1], [1, 1])),
-    "wide": lambda: enumerate_regions(he_net(2, [13], 6), Box([-1, -1], [1, 1]),
+    "wide": lambda he_net: enumerate_regions(he_net(2, [13], 6, output_dim=2), Box([-1, -1], [1, 1]),
                                       tolerances=Tolerances(radius=1e-8)),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_round_trip_is_exact(name):
-    rs = CASES[name]()
+def test_round_trip_is_exact(he_net, name):
+    rs = CASES[name](he_net)
     text = to_json(rs)
     doc = strict_loads(text)
     assert doc["format"] == FORMAT and doc["n_regions"] == rs.n_regions
@@ -62,8 +58,8 @@ def test_round_trip_of_an_affine_network():
     assert equal_results(rs, from_json(to_json(rs)))
 
 
-def test_file_path_and_network_argument(tmp_path):
-    rs = CASES["box2"]()
+def test_file_path_and_network_argument(he_net, tmp_path):
+    rs = CASES["box2"](he_net)
     path = tmp_path / "regions.json"
     text = to_json(rs, path)
     assert path.read_text() == text
@@ -72,11 +68,11 @@ def test_file_path_and_network_argument(tmp_path):
         assert back.network is rs.network and equal_results(rs, back)
 
 
-def test_wrong_network_and_tampered_weights_are_refused():
-    rs = CASES["box2"]()
+def test_wrong_network_and_tampered_weights_are_refused(he_net):
+    rs = CASES["box2"](he_net)
     text = to_json(rs)
     with pytest.raises(ValueError, match="not the network"):
-        from_json(text, network=he_net(2, [9, 7], 99))
+        from_json(text, network=he_net(2, [9, 7], 99, output_dim=2))
     doc = json.loads(text)
     doc["network"]["weights"][0][0][0] += 1e-12
     with pytest.raises(ValueError, match="fingerprint"):
@@ -89,8 +85,8 @@ def test_wrong_network_and_tampered_weights_are_refused():
         from_json(json.dumps(doc))
 
 
-def test_halfspaces_on_request():
-    rs = CASES["ball3"]()
+def test_halfspaces_on_request(he_net):
+    rs = CASES["ball3"](he_net)
     assert "halfspaces" not in json.loads(to_json(rs))
     doc = json.loads(to_json(rs, include_halfspaces=True))
     assert len(doc["halfspaces"]) == rs.n_regions
@@ -101,8 +97,8 @@ def test_halfspaces_on_request():
     assert equal_results(rs, from_json(json.dumps(doc)))
 
 
-def test_status_versions_and_non_finite_stats():
-    rs = enumerate_regions(he_net(2, [10, 10], 7), Box([-1, -1], [1, 1]), max_regions=5)
+def test_status_versions_and_non_finite_stats(he_net):
+    rs = enumerate_regions(he_net(2, [10, 10], 7, output_dim=2), Box([-1, -1], [1, 1]), max_regions=5)
     assert not rs.complete
     rs.stats["weird"] = [float("inf"), float("-inf"), 1.5]
     text = to_json(rs)
@@ -116,8 +112,8 @@ def test_status_versions_and_non_finite_stats():
     assert not back.complete and back.n_regions == 5 and equal_results(rs, back)
 
 
-def test_patterns_are_packed_hex():
-    rs = CASES["box2"]()
+def test_patterns_are_packed_hex(he_net):
+    rs = CASES["box2"](he_net)
     doc = json.loads(to_json(rs))
     assert doc["pattern_encoding"] == "packbits-hex" and doc["n_neurons"] == 16
     assert all(len(h) == 4 for h in doc["patterns"])  # 16 neurons -> 2 bytes
@@ -125,8 +121,8 @@ def test_patterns_are_packed_hex():
     assert np.array_equal(first[:16].astype(bool), rs.patterns[0])
 
 
-def test_result_differences_names_the_field():
-    rs = CASES["box2"]()
+def test_result_differences_names_the_field(he_net):
+    rs = CASES["box2"](he_net)
     radii = rs.radii.copy()
     radii[0] = np.nextafter(radii[0], 1.0)  # one ulp
     other = RegionSet(rs.network, rs.domain, rs.patterns, rs.interior_points, radii, rs.edges,
@@ -153,18 +149,18 @@ def test_result_differences_names_the_field():
     (lambda d: d.__setitem__("complete", False), "stop_reason"),
     (lambda d: d["patterns"].__setitem__(0, d["patterns"][0] + "00"), "bytes"),
 ])
-def test_inconsistent_documents_are_refused(edit, message):
+def test_inconsistent_documents_are_refused(he_net, edit, message):
     # The weights' fingerprint says nothing about the rest of the file: a
     # truncated or hand-edited document used to load into a broken RegionSet.
-    doc = json.loads(to_json(CASES["box2"]()))
+    doc = json.loads(to_json(CASES["box2"](he_net)))
     edit(doc)
     with pytest.raises(ValueError, match=message):
         from_json(json.dumps(doc))
 
 
 # ------------------------------------------- validation and re-certification
-def _doc(name="box2"):
-    return json.loads(to_json(CASES[name]()))
+def _doc(he_net, name="box2"):
+    return json.loads(to_json(CASES[name](he_net)))
 
 
 def _remove_region(doc, k):
@@ -225,25 +221,25 @@ def _largest(doc):
     (lambda d: d.__setitem__("stop_reason", "undecided") or d.__setitem__("complete", False)
      or d.__setitem__("status", "lower_bound"), "n_undecided is 0"),
 ])
-def test_from_json_names_the_bad_field(edit, message):
-    doc = _doc()
+def test_from_json_names_the_bad_field(he_net, edit, message):
+    doc = _doc(he_net)
     edit(doc)
     with pytest.raises(ValueError, match=message):
         from_json(json.dumps(doc))
 
 
-def test_a_small_removed_region_needs_verify():
+def test_a_small_removed_region_needs_verify(he_net):
     # Documented limit: a tiny region removed with its edges passes the cheap checks; the volume
     # sum of rs.verify() finds it.
-    doc = _doc()
+    doc = _doc(he_net)
     k = int(np.argmin(doc["radii"]))
     _remove_region(doc, k)
     rs = from_json(json.dumps(doc))
     assert rs.n_regions == doc["n_regions"] and not rs.verify().ok
 
 
-def test_bare_non_finite_tokens_and_recertify_off():
-    text = to_json(CASES["box2"]())
+def test_bare_non_finite_tokens_and_recertify_off(he_net):
+    text = to_json(CASES["box2"](he_net))
     with pytest.raises(ValueError, match="Infinity"):
         from_json(text.replace('"radii": [', '"radii": [Infinity, ', 1))
     doc = json.loads(text)
@@ -251,7 +247,7 @@ def test_bare_non_finite_tokens_and_recertify_off():
     assert from_json(json.dumps(doc), recertify=False).radii[0] == doc["radii"][0]
 
 
-def test_from_json_sources(tmp_path):
+def test_from_json_sources(he_net, tmp_path):
     for source, error, message in [
         ("", ValueError, "empty string"),
         ("   \n", ValueError, "empty string"),
@@ -270,12 +266,12 @@ def test_from_json_sources(tmp_path):
     (tmp_path / "empty.json").write_text("")
     with pytest.raises(ValueError, match="is empty"):
         from_json(tmp_path / "empty.json")
-    rs = CASES["box2"]()
+    rs = CASES["box2"](he_net)
     assert equal_results(rs, from_json(to_json(rs).encode()))
 
 
-def test_status_fields_round_trip_and_version_1_files():
-    rs = CASES["box2"]()
+def test_status_fields_round_trip_and_version_1_files(he_net):
+    rs = CASES["box2"](he_net)
     for kw, status in (({"n_merged": 2}, "exact_at_resolution"),
                        ({"n_undecided": 3}, "lower_bound")):
         other = RegionSet(rs.network, rs.domain, rs.patterns, rs.interior_points, rs.radii,

@@ -22,10 +22,6 @@ from polyregions.geometry import (
 )
 
 
-def he_net(n0, widths, seed, bias_std=0.3, n_out=1):
-    return random_network(n0, widths, output_dim=n_out, bias_std=bias_std, random_state=seed)
-
-
 def subset(rs, keep):
     """The same run with only the regions in ``keep`` (a broken tiling, for negative tests)."""
     keep = np.asarray(keep)
@@ -122,7 +118,7 @@ def test_high_dimension_uses_monte_carlo_with_stderr():
 
 # --------------------------------------------------------------- region sets
 @pytest.fixture(scope="module")
-def box_run():
+def box_run(he_net):
     return enumerate_regions(he_net(2, [12, 12], 0), Box([-1, -1], [1, 1]))
 
 
@@ -158,7 +154,7 @@ def test_region_geometry_matches_table_and_polygon(box_run):
         region_geometry(rs, rs.n_regions)
 
 
-def test_ball_2d_areas_sum_to_disc():
+def test_ball_2d_areas_sum_to_disc(he_net):
     rs = enumerate_regions(he_net(2, [10, 10], 1), Ball([0.2, -0.1], 0.9))
     t = geometry_table(rs)
     assert abs(t["volume"].sum() - math.pi * 0.81) / (math.pi * 0.81) < 1e-9
@@ -172,7 +168,7 @@ def test_ball_2d_areas_sum_to_disc():
     assert np.all(np.linalg.norm(poly - [0.2, -0.1], axis=1) <= 0.9 * (1 + 1e-12))
 
 
-def test_ball_2d_facets_agree_with_the_engine_kernel():
+def test_ball_2d_facets_agree_with_the_engine_kernel(he_net):
     # In 2-D the flat facets of P ∩ disc are counted from the polygon; the
     # engine's test (lp.facet_meets_ball, a cutting-plane LP per facet) must agree.
     from polyregions.lp import facet_meets_ball, facet_rows
@@ -197,7 +193,7 @@ def test_ball_inside_one_region():
     assert g.diameter == pytest.approx(0.4, rel=1e-6)
 
 
-def test_3d_box_volumes_sum_exactly():
+def test_3d_box_volumes_sum_exactly(he_net):
     rs = enumerate_regions(he_net(3, [7, 5], 2), Box([-1, -1, -1], [1, 1, 2]))
     t = geometry_table(rs)
     assert abs(t["volume"].sum() - 12.0) / 12.0 < 1e-9
@@ -205,7 +201,7 @@ def test_3d_box_volumes_sum_exactly():
     assert verify(rs).ok
 
 
-def test_3d_ball_monte_carlo_sum_within_stderr():
+def test_3d_ball_monte_carlo_sum_within_stderr(he_net):
     rs = enumerate_regions(he_net(3, [6], 3), Ball([0, 0, 0], 1.0))
     c = check_volumes(rs, n_samples=20_000, random_state=1)
     assert c.stderr > 0
@@ -215,7 +211,7 @@ def test_3d_ball_monte_carlo_sum_within_stderr():
     assert g.vertices is None and g.n_facets >= 1
 
 
-def test_1d_lengths_and_ball_interval():
+def test_1d_lengths_and_ball_interval(he_net):
     net = he_net(1, [8, 6], 4)
     for dom, length in [(Box([-2], [1]), 3.0), (Ball([0.3], 1.1), 2.2)]:
         rs = enumerate_regions(net, dom)
@@ -250,7 +246,7 @@ def test_whole_plane_bounded_regions_of_a_line_arrangement():
     assert verify(rs).volume is None
 
 
-def test_slice_and_polytope_domains():
+def test_slice_and_polytope_domains(he_net):
     net = he_net(5, [8, 6], 6)
     rng = np.random.default_rng(6)
     sl = Slice.through_points(*rng.random((3, 5)))
@@ -288,7 +284,7 @@ def test_verify_reports_pattern_mismatches(box_run):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), w1=st.integers(1, 6), w2=st.integers(0, 5),
        bias=st.sampled_from([0.0, 0.3, 1.0]))
-def test_property_random_nets_tile_the_box(seed, w1, w2, bias):
+def test_property_random_nets_tile_the_box(he_net, seed, w1, w2, bias):
     widths = [w1] + ([w2] if w2 else [])
     rs = enumerate_regions(he_net(2, widths, seed, bias_std=bias), Box([-1, -0.5], [2, 1]))
     t = geometry_table(rs)
@@ -296,7 +292,7 @@ def test_property_random_nets_tile_the_box(seed, w1, w2, bias):
     assert euler_characteristic_2d(rs).ok
 
 
-def test_1d_ball_volume_is_the_interval_not_its_box():
+def test_1d_ball_volume_is_the_interval_not_its_box(he_net):
     # A 1-D ball [c - R, c + R]: region_volume used to clip to the helper box
     # [c - 2R, c + 2R] instead, doubling lengths (and compare.region_probabilities).
     A, b = [[1.0], [-1.0]], [10.0, 10.0]

@@ -13,15 +13,11 @@ from polyregions import Ball, Box, ReLUNetwork, WholeSpace, enumerate_regions, r
 from polyregions.milp import MilpCount, count_regions_milp, interval_bounds
 
 
-def pattern_set(P):
-    return {tuple(bool(v) for v in row) for row in np.asarray(P)}
-
-
 def unit_box(n0):
     return Box(-np.ones(n0), np.ones(n0))
 
 
-def assert_same_as_bfs(net, box, res):
+def assert_same_as_bfs(pattern_set, net, box, res):
     rs = enumerate_regions(net, box)
     assert rs.complete and rs.n_thin == 0
     assert res.complete and res.n_rejected == 0
@@ -41,32 +37,32 @@ RANDOM_CASES = [
 
 
 @pytest.mark.parametrize("n0, widths, seed", RANDOM_CASES)
-def test_random_nets_match_lp_bfs(n0, widths, seed):
+def test_random_nets_match_lp_bfs(pattern_set, n0, widths, seed):
     net = random_network(n0, widths, bias_std=0.5, random_state=seed)
     box = unit_box(n0)
     res = count_regions_milp(net, box)
     assert res.solver_name == "HiGHS"
     assert res.n_solves >= res.count + 1
-    assert_same_as_bfs(net, box, res)
+    assert_same_as_bfs(pattern_set, net, box, res)
 
 
 @pytest.mark.parametrize("slope, seed", [(0.1, 0), (-0.5, 1), (2.0, 3)])
-def test_leaky_relu_nets_match_lp_bfs(slope, seed):
+def test_leaky_relu_nets_match_lp_bfs(pattern_set, slope, seed):
     # (2.0, 3) is the net on which HiGHS with mip_feasibility_tolerance=1e-9 missed a
     # region (14 of 15): the named solvers must run with their default tolerances.
     base = random_network(2, [3, 3], bias_std=0.5, random_state=seed)
     net = ReLUNetwork.from_weights(base.weights, base.biases, negative_slope=slope)
     box = unit_box(2)
-    assert_same_as_bfs(net, box, count_regions_milp(net, box))
+    assert_same_as_bfs(pattern_set, net, box, count_regions_milp(net, box))
 
 
-def test_cbc_matches_lp_bfs():
+def test_cbc_matches_lp_bfs(pattern_set):
     if "PULP_CBC_CMD" not in pulp.listSolvers(onlyAvailable=True):
         pytest.skip("PuLP's bundled CBC is not available on this platform")
     net = random_network(2, [3, 3], bias_std=0.5, random_state=2)
     res = count_regions_milp(net, unit_box(2), solver="cbc")
     assert res.solver_name == "PULP_CBC_CMD"
-    assert_same_as_bfs(net, unit_box(2), res)
+    assert_same_as_bfs(pattern_set, net, unit_box(2), res)
 
 
 def montufar_2d_44():
@@ -81,15 +77,15 @@ def montufar_2d_44():
     return ReLUNetwork.from_weights([W1, W2, np.ones((1, 4))], [b1, b2, [0.0]])
 
 
-def test_montufar_construction_44_regions():
+def test_montufar_construction_44_regions(pattern_set):
     net = montufar_2d_44()
     box = Box([0, 0], [1, 1])
     res = count_regions_milp(net, box, time_limit=60)
     assert res.count == 44
-    assert_same_as_bfs(net, box, res)
+    assert_same_as_bfs(pattern_set, net, box, res)
 
 
-def test_solver_instance_and_name_aliases():
+def test_solver_instance_and_name_aliases(pattern_set):
     net = random_network(1, [3, 3], bias_std=0.5, random_state=4)
     box = unit_box(1)
     ref = count_regions_milp(net, box)
@@ -100,7 +96,7 @@ def test_solver_instance_and_name_aliases():
 
 
 # ------------------------------------------------------------ semantics
-def test_region_thinner_than_margin_is_missed():
+def test_region_thinner_than_margin_is_missed(pattern_set):
     # kinks at 0 and 1e-7: the middle region's best margin is 5e-8
     net = ReLUNetwork.from_weights([[[1.0], [1.0]], [[1.0, -1.0]]], [[0.0, -1e-7], [0.0]])
     box = Box([-1], [1])
@@ -144,7 +140,7 @@ def test_interval_bounds_are_sound():
 
 
 # ------------------------------------------------------------ budgets
-def test_max_regions_gives_incomplete_lower_bound():
+def test_max_regions_gives_incomplete_lower_bound(pattern_set):
     net = random_network(2, [3, 3], bias_std=0.5, random_state=2)
     box = unit_box(2)
     res = count_regions_milp(net, box, max_regions=2)

@@ -15,10 +15,6 @@ from polyregions.geometry import geometry_table  # noqa: E402
 from polyregions.plotting import plot_regions, region_patches  # noqa: E402
 
 
-def he_net(n0, widths, seed, n_out=1):
-    return random_network(n0, widths, output_dim=n_out, bias_std=0.3, random_state=seed)
-
-
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
@@ -26,7 +22,7 @@ def close_figures():
 
 
 @pytest.fixture(scope="module")
-def box_run():
+def box_run(he_net):
     return enumerate_regions(he_net(2, [10, 10], 0), Box([-1, -1], [1, 1]))
 
 
@@ -97,7 +93,7 @@ def test_linear_colouring_hides_merged_boundaries():
     assert merged and all(np.array_equal(fc[i], fc[j]) for i, j in merged)
 
 
-def test_ball_polygons_stay_in_the_disc():
+def test_ball_polygons_stay_in_the_disc(he_net):
     rs = enumerate_regions(he_net(2, [8, 8], 2), Ball([0.3, -0.2], 0.8))
     ax = plot_regions(rs, show_graph=True)
     paths = region_patches(ax).get_paths()
@@ -108,7 +104,7 @@ def test_ball_polygons_stay_in_the_disc():
     assert len(graph.get_segments()) == len(rs.edges)
 
 
-def test_whole_plane_default_and_custom_window():
+def test_whole_plane_default_and_custom_window(he_net):
     rs = enumerate_regions(he_net(2, [6], 3))
     ax = plot_regions(rs)
     assert len(region_patches(ax).get_paths()) == rs.n_regions
@@ -118,7 +114,7 @@ def test_whole_plane_default_and_custom_window():
     assert 1 <= len(region_patches(ax).get_paths()) < rs.n_regions
 
 
-def test_slice_axes_and_points():
+def test_slice_axes_and_points(he_net):
     rng = np.random.default_rng(4)
     rs = enumerate_regions(he_net(50, [8], 4), Slice.through_points(*rng.random((3, 50))))
     pts = [[0, 0], [1, 0], [0, 1]]
@@ -128,7 +124,7 @@ def test_slice_axes_and_points():
     assert len(region_patches(ax).get_paths()) == rs.n_regions
 
 
-def test_errors():
+def test_errors(he_net):
     rs3 = enumerate_regions(he_net(3, [4], 5), Box([-1] * 3, [1] * 3))
     with pytest.raises(ValueError, match="Slice"):
         plot_regions(rs3)
@@ -147,7 +143,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch, box_run):
         plot_regions(box_run)
 
 
-def test_incomplete_run_warns_and_still_draws_every_colouring():
+def test_incomplete_run_warns_and_still_draws_every_colouring(he_net):
     rs = enumerate_regions(he_net(2, [10, 10], 0), Box([-1, -1], [1, 1]), max_regions=12)
     assert not rs.complete
     for color_by in ("region", "linear"):
@@ -156,7 +152,7 @@ def test_incomplete_run_warns_and_still_draws_every_colouring():
         assert len(region_patches(ax).get_paths()) == 12
 
 
-def test_unbounded_regions_have_no_area():
+def test_unbounded_regions_have_no_area(he_net):
     # In the whole plane an unbounded region's drawn area is the window's doing:
     # it must not be coloured as if it were the region's area.
     rs = enumerate_regions(he_net(2, [6], 3))
@@ -170,7 +166,7 @@ def test_unbounded_regions_have_no_area():
     assert "unbounded" in ax.figure.axes[1].get_ylabel()
 
 
-def test_window_missing_every_region_is_an_error():
+def test_window_missing_every_region_is_an_error(he_net):
     rs = enumerate_regions(he_net(2, [4], 5), Box([-1, -1], [1, 1]))
     with pytest.raises(ValueError, match="window"):
         plot_regions(rs, clip=Box([5.0, 5.0], [6.0, 6.0]))

@@ -32,11 +32,7 @@ def composed(net, origin, directions):
     return ReLUNetwork.from_weights([W1, *net.weights[1:]], [b1, *net.biases[1:]])
 
 
-def pattern_set(rs):
-    return {p.tobytes() for p in np.packbits(rs.patterns, axis=1)}
-
-
-def test_plane_slice_equals_hand_composed_network(net784):
+def test_plane_slice_equals_hand_composed_network(pattern_set, net784):
     rng = np.random.default_rng(1)
     origin = images(1, 2)[0]
     d1, d2 = rng.normal(size=(2, N_IN)) * 0.3
@@ -55,7 +51,7 @@ def test_plane_slice_equals_hand_composed_network(net784):
     assert check_volumes(rs).rel_error < 1e-9 and euler_characteristic_2d(rs).ok
 
 
-def test_segment_count_equals_1d_network(net784):
+def test_segment_count_equals_1d_network(pattern_set, net784):
     a, b = images(2, 3)
     rs = enumerate_regions(net784, Slice.segment(a, b))
     ref = enumerate_regions(composed(net784, a, [b - a]), Box([0.0], [1.0]))
@@ -70,7 +66,7 @@ def test_segment_count_equals_1d_network(net784):
     t = np.linspace(0.0, 1.0, 20_001)
     assert min(hi - lo for lo, hi in ends) > t[1]
     pats = net784.activation_patterns(a + t[:, None] * (b - a))
-    seen = {p.tobytes() for p in np.packbits(pats, axis=1)}
+    seen = pattern_set(pats)
     assert seen == pattern_set(rs)
     changes = np.count_nonzero(np.any(pats[1:] != pats[:-1], axis=1))
     assert changes + 1 == rs.n_regions
@@ -83,7 +79,7 @@ def _interval_ends(rs, i):
     return region_vertices(A, b, rs.interior_points[i])
 
 
-def test_through_points_three_images(net784):
+def test_through_points_three_images(pattern_set, net784):
     p0, p1, p2 = images(3, 4)
     sl = Slice.through_points(p0, p1, p2)
     assert np.allclose(sl.to_input([[0, 0], [1, 0], [0, 1]]), [p0, p1, p2])
