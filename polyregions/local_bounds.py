@@ -162,6 +162,8 @@ def _classify(lo, hi, scale):
 
 
 def _ibp(W, b, h_lo, h_hi):
+    # Interval arithmetic in centre/radius form. milp.interval_bounds computes the
+    # same bounds independently (the MILP is an oracle; see milp's module notes).
     c = 0.5 * (h_lo + h_hi)
     r = 0.5 * (h_hi - h_lo)
     centre, rad = W @ c + b, np.abs(W) @ r

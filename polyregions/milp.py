@@ -38,6 +38,11 @@ the first layer, looser deeper down). The bounds are widened by a relative
 side with margin (``lower > -margin`` or ``upper < margin``) has its ``z``
 fixed, which only removes infeasible choices.
 
+This is the same interval arithmetic as :mod:`polyregions.local_bounds`'
+first bounding step, written again here on purpose: the MILP is an
+independent oracle for the engine and for the local bounds, so it shares no
+bounding code with either.
+
 What is counted
 ---------------
 The count is the number of patterns realised **with margin** ``margin``: there
