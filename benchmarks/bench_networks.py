@@ -36,15 +36,15 @@ def cases():
     torch.manual_seed(0)
     yield "conv 1x6x6, 2 conv3x3(2ch)", nn.Sequential(
         nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 1)), (1, 6, 6)
-    yield "conv 1x12x12, conv3x3(4ch), avgpool2, conv3x3(4ch)", nn.Sequential(
-        nn.Conv2d(1, 4, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Conv2d(4, 4, 3), nn.ReLU(), nn.Flatten(),
-        nn.Linear(36, 1)), (1, 12, 12)
-    yield "conv 1x16x16, conv5x5(4ch)+BN, conv3x3(4ch)", nn.Sequential(
-        nn.Conv2d(1, 4, 5), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 4, 3, stride=2), nn.ReLU(),
-        nn.Flatten(), nn.Linear(100, 1)), (1, 16, 16)
-    yield "max-pool 1x8x8, conv3x3(2ch), maxpool2, dense 8", nn.Sequential(
-        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(18, 8), nn.ReLU(),
-        nn.Linear(8, 1)), (1, 8, 8)
+    yield "conv 1x10x10, conv3x3(2ch), avgpool2, conv2x2(2ch)", nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Conv2d(2, 2, 2), nn.ReLU(), nn.Flatten(),
+        nn.Linear(18, 1)), (1, 10, 10)
+    yield "conv 1x16x16, conv5x5(1ch)+BN, conv3x3/2(2ch)", nn.Sequential(
+        nn.Conv2d(1, 1, 5), nn.BatchNorm2d(1), nn.ReLU(), nn.Conv2d(1, 2, 3, stride=2), nn.ReLU(),
+        nn.Flatten(), nn.Linear(50, 1)), (1, 16, 16)
+    yield "max-pool 1x6x6, conv3x3(2ch), maxpool2, dense 4", nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 4), nn.ReLU(),
+        nn.Linear(4, 1)), (1, 6, 6)
     yield "residual MLP 4-[8]+skip-[8]", Residual(), (4,)
 
 
@@ -70,7 +70,7 @@ def main():
         m = m.double().eval()
         net = pr.from_torch(m, shape)
         d = int(np.prod(shape))
-        dom = pr.Slice.through_points(*rng.normal(size=(3, d)))
+        dom = pr.Slice.through_points(*rng.normal(scale=0.5, size=(3, d)), margin=0.0)
         n, t = timed(net, dom, args.repeats)
         if isinstance(net, pr.PLNetwork) and net.is_chain():
             dense = net.to_relu_network()

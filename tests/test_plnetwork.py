@@ -484,3 +484,26 @@ def test_onnx_files_load_as_data_and_count_from_the_cli(tmp_path, capsys):
                               (2,)).SerializeToString())
     with pytest.raises(ValueError, match=r"ONNX node 0 \(Sigmoid 's'\)"):
         pr.load_network(bad)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2),
+       st.integers(1, 2), st.booleans(), st.integers(0, 10_000))
+def test_property_conv_and_pool_layers_match_torch(cin, cout, k, stride, pad, dil, one_d, seed):
+    """Random conv / max-pool / avg-pool configurations: forward pass and patterns against torch."""
+    torch.manual_seed(seed)
+    size = 7
+    conv = (nn.Conv1d if one_d else nn.Conv2d)(cin, cout, k, stride=stride, padding=pad, dilation=dil)
+    pool_k = 2
+    mp = (nn.MaxPool1d if one_d else nn.MaxPool2d)(pool_k, stride=1, padding=min(pad, 1))
+    ap = (nn.AvgPool1d if one_d else nn.AvgPool2d)(2, stride=1, padding=1, count_include_pad=bool(seed % 2))
+    m = nn.Sequential(conv, nn.ReLU(), mp, ap, nn.Flatten()).double().eval()
+    shape = (cin, size) if one_d else (cin, size, size)
+    net = from_torch(m, shape)  # raises if the forward pass differs from torch's
+    X = np.random.default_rng(seed).normal(size=(8,) + shape)
+    with torch.no_grad():
+        z = conv(torch.as_tensor(X)).reshape(8, -1).numpy()
+    np.testing.assert_array_equal(net.activation_patterns(X.reshape(8, -1))[:, :z.shape[1]], z > 0)
