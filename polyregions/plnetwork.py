@@ -652,6 +652,25 @@ class PLNetwork:
                 return False
         return self.output == len(self.nodes) - 1
 
+    def dense_equivalent(self, max_entries=4_000_000):
+        """:meth:`to_relu_network` (computed once), or ``None`` if not a chain or too big.
+
+        Engines that read dense weights (the subdivision) run a chain on it:
+        same bits, same regions. ``None`` when the dense matrices would hold
+        more than ``max_entries`` numbers, where convolutions stay convolutions.
+        """
+        if not self.is_chain() or not self.widths:
+            return None
+        sizes = [n.size for n in self.nodes]
+        stops = [0] + list(self._acts) + [len(self.nodes) - 1]
+        if sum(sizes[a] * sizes[b] for a, b in zip(stops[:-1], stops[1:])) > max_entries:
+            return None
+        cached = self.__dict__.get("_dense")
+        if cached is None:
+            cached = self.to_relu_network()
+            object.__setattr__(self, "_dense", cached)
+        return cached
+
     def to_relu_network(self):
         """The equivalent :class:`ReLUNetwork`, every affine stretch materialised as a matrix.
 

@@ -100,7 +100,10 @@ def choose_method(net, domain):
     ('subdivision', 'lp')
     """
     if not hasattr(net, "weights"):
-        return "lp"  # a general PLNetwork: only the LP search lowers its layers
+        # A general PLNetwork: a chain small enough to be dense runs as its dense equivalent
+        # (same bits, same regions); anything else only the LP search lowers.
+        dense = net.dense_equivalent()
+        return "lp" if dense is None else choose_method(dense, domain)
     if supports(domain) and domain.dim <= AUTO_MAX_DIM:
         return "subdivision"
     return "lp"
@@ -118,6 +121,13 @@ def dispatch(net, domain, method, tol, *, max_regions=None, time_limit=None, pro
         raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
     if method == "lp" or (method == "auto" and choose_method(net, domain) == "lp"):
         return None
+    if not hasattr(net, "weights") and net.dense_equivalent() is not None:
+        rs = dispatch(net.dense_equivalent(), domain, method, tol, max_regions=max_regions,
+                      time_limit=time_limit, progress=progress, max_memory=max_memory, **lp_kwargs)
+        if rs is not None:
+            rs.network = net  # the same patterns, bit for bit; results refer to the source net
+            rs.stats["dense_equivalent"] = True
+        return rs
     t0 = time.perf_counter()
     try:
         return enumerate_subdivision(net, domain, max_regions=max_regions, time_limit=time_limit,

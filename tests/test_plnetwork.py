@@ -86,13 +86,16 @@ def test_conv_net_slice_through_three_images_equals_dense_equivalent(conv_net):
     _, net, dense = conv_net
     imgs = np.random.default_rng(1).normal(size=(3, 36))
     dom = Slice.through_points(*imgs)
-    rs = enumerate_regions(net, dom)
-    ref = enumerate_regions(dense, dom)
+    rs = enumerate_regions(net, dom, method="lp")  # the graph network's own layers
+    ref = enumerate_regions(dense, dom)  # the hand-converted dense net, by the subdivision
     assert rs.status == "exact" and rs.n_regions == ref.n_regions > 100
     assert keys(rs.patterns) == keys(ref.patterns)
     assert rs.graph.number_of_edges() == ref.graph.number_of_edges()
     assert sampled_patterns(net, dom, 20000) <= keys(rs.patterns)
     assert pr.verify(rs).ok
+    auto = enumerate_regions(net, dom)  # a small chain runs as its dense equivalent
+    assert auto.network is net and auto.stats["dense_equivalent"]
+    assert keys(auto.patterns) == keys(rs.patterns)
     # The output map of each region is the dense net's.
     A, c = net.affine_output(rs.patterns[0], dom.input_map)
     A2, c2 = dense.affine_output(rs.patterns[0], dom.input_map)
@@ -126,7 +129,7 @@ def test_conv1d_avg_pools_batchnorm_and_leaky_match_torch_and_dense():
     dense = pr.ReLUNetwork.from_weights([A1, A2, A3], [c1, c2, c3], negative_slope=[0.2, 0.0])
     np.testing.assert_allclose(net.to_relu_network().weights[1], A2, atol=1e-12)
     dom = Slice.through_points(*np.random.default_rng(4).normal(size=(3, 14)))
-    rs, ref = enumerate_regions(net, dom), enumerate_regions(dense, dom)
+    rs, ref = enumerate_regions(net, dom, method="lp"), enumerate_regions(dense, dom)
     assert rs.n_regions == ref.n_regions and keys(rs.patterns) == keys(ref.patterns)
 
 
