@@ -194,3 +194,47 @@ def test_seed_search_that_never_decides_fails_honestly(monkeypatch):
     rs = enumerate_regions(random_network(2, [4], random_state=0), Box([-1, -1], [1, 1]), method="lp")
     assert rs.status == "failed" and rs.n_regions == 0
     assert rs.stats["seed_failures"]["undecided"] == 50
+
+
+# --------------------------------------------------------------- property
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from polyregions import Polytope  # noqa: E402
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    log_c=st.lists(st.floats(-6, 6), min_size=2, max_size=2),
+    log_s=st.floats(-3, 3),
+    shift=st.floats(-1e4, 1e4),
+    angle=st.floats(0, 2 * np.pi),
+    stretch=st.floats(0.3, 3.0),
+)
+def test_property_rescaling_and_affine_input_maps_keep_the_count(seed, log_c, log_s, shift, angle,
+                                                                 stretch):
+    net = random_network(2, [4, 4], bias_std=0.5, random_state=seed)
+    box = Box([-1, -1], [1, 1])
+    truth = count_regions(net, box)
+    # positive rescaling of both hidden layers, the next layer compensating
+    for layer, lc in enumerate(log_c):
+        net2 = _rescaled(net if layer == 0 else net2, layer, 10.0 ** lc)
+    # input map y = T x + c; the net becomes x -> net2(T^-1 (y - c)) and the box its image
+    R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    T = 10.0 ** log_s * R @ np.diag([1.0, stretch])
+    c = np.array([shift, -0.5 * shift])
+    Ti = np.linalg.inv(T)
+    W = [np.array(w) for w in net2.weights]
+    b = [np.array(v) for v in net2.biases]
+    b[0], W[0] = b[0] - W[0] @ Ti @ c, W[0] @ Ti
+    mapped = ReLUNetwork.from_weights(W, b)
+    Ab, bb = box.halfspaces
+    poly = Polytope(Ab @ Ti, bb + Ab @ Ti @ c)
+    rs = enumerate_regions(mapped, poly)
+    assert (rs.status, rs.n_regions) == ("exact", truth)
+
+
+def test_network_without_hidden_neurons_has_one_region():
+    net = ReLUNetwork.from_weights([np.ones((1, 2))], [[0.0]])
+    assert count_regions(net) == 1
+    assert count_regions(net, Box([-1e8, -1e8], [1e8, 1e8])) == 1
