@@ -398,15 +398,15 @@ def chebyshev_lp(A, b, radius_cap=1.0):
     col_lo[n] = 0.0
     col_hi = np.full(n + 1, INF)
     col_hi[n] = INF if not np.isfinite(radius_cap) else float(radius_cap)
-    h = _solver()
-    _pass_dense(h, cost, col_lo, col_hi, np.full(m, -INF), b, np.hstack([A, norms[:, None]]))
+    h = highs_solver()
+    pass_dense(h, cost, col_lo, col_hi, np.full(m, -INF), b, np.hstack([A, norms[:, None]]))
     h.run()
     status = h.getModelStatus()
-    if status == _INFEASIBLE:
+    if status == INFEASIBLE:
         return "infeasible", None, None
     if status in _UNBOUNDED:
         return "unbounded", None, np.inf
-    if status != _OPTIMAL:
+    if status != OPTIMAL:
         return "error", None, None
     sol = np.asarray(h.getSolution().col_value)
     return "optimal", sol[:n], float(sol[n])
