@@ -40,7 +40,7 @@ from collections import deque
 import numpy as np
 
 from .domain import as_domain
-from .network import as_network
+from .network import ReLUNetwork, as_network
 from .ball import facet_in_ball, independent_rows, region_in_ball
 from .lp import LP_FEASIBILITY_TOL, LPError, chebyshev_lp, facet_rows, inscribed_radius
 from .results import RegionSet, pattern_rows
@@ -78,11 +78,13 @@ class _Engine:
     """
 
     def __init__(self, net, domain, tol):
-        # Positive rescalings change no pattern: work on unit-norm hidden rows.
-        self.net = balanced_network(net)
+        # Positive rescalings change no pattern: work on unit-norm hidden rows
+        # (dense ReLU networks; a general PLNetwork is used as given).
+        self.dense = dense = isinstance(net, ReLUNetwork)
+        self.net = balanced_network(net) if dense else net
         self.domain = domain
         self.tol = tol
-        self.lam = first_layer_offset_scale(self.net, domain.input_map)
+        self.lam = first_layer_offset_scale(self.net, domain.input_map) if dense else 0.0
         self.layer_of = np.concatenate(
             [np.full(w, l) for l, w in enumerate(net.widths)] or [np.zeros(0, int)]
         ).astype(np.intp)
@@ -107,8 +109,8 @@ class _Engine:
             # Unbounded regions: cap the radius relative to the arrangement's own
             # size, so that their centres stay near the hyperplanes they border
             # (facets seen from afar shrink below float64's resolution).
-            spread = first_layer_spread(self.net, domain.input_map)
-            self.radius_cap = tol.radius_cap * (spread if spread > 0 else max(self.lam, 1.0))
+            spread = first_layer_spread(self.net, domain.input_map) if dense else 0.0
+            self.radius_cap = tol.radius_cap * (spread if spread > 0 else max(self.lam, domain.scale))
         # The ball path (:meth:`ball_process`) decides region and facet questions
         # with certified QPs; its thresholds are relative to the ball's diameter.
         self.scale = domain.scale
@@ -208,7 +210,9 @@ class _Engine:
         if r > self.tol.radius * ell:
             return "region", x, r, t, ell
         if t <= self.tol.empty * ell:
-            return "flat", None, None, None, None
+            # General networks' argmax bits make many patterns lower-dimensional
+            # by construction (ties): there a flat pattern is treated as empty.
+            return ("flat" if self.dense else "empty"), None, None, None, None
         if t <= 4 * self.tol.radius * ell:
             return "thin", x, r, t, ell
         return "undecided", None, None, None, None
