@@ -4,9 +4,14 @@ Each pattern ``s`` defines the polyhedron ``{x : sign_i(s) z_i(x) >= 0}``
 (docs/math.md §1). Starting from the pattern of a random (hence generic) point,
 the search
 
-1. writes the region as ``A u <= b`` inside the domain,
-2. solves one Chebyshev-centre LP (HiGHS): empty, thin or full-dimensional,
-   with an interior point and a radius certified in float64,
+1. writes the region as ``A u <= b`` inside the domain, rows of unit norm,
+   from a *balanced* copy of the network (every hidden row ``[W_i | b_i]``
+   of unit norm: positive rescalings change no pattern),
+2. solves one Chebyshev-centre LP (HiGHS) in coordinates centred at the
+   parent region's interior point with the parent's radius as unit: empty,
+   thin or full-dimensional, with an interior point and a radius certified
+   in float64 in the original coordinates, all thresholds relative to the
+   region's own scale (see :class:`_Engine`),
 3. finds the facets with qhull on the polar dual,
 4. for each facet carried by neurons, derives the neighbouring pattern across
    it *symbolically* -- no step size, so thin neighbours are never skipped
@@ -35,23 +40,51 @@ from collections import deque
 import numpy as np
 
 from .domain import as_domain
-from .network import as_network
+from .network import ReLUNetwork, as_network
 from .ball import facet_in_ball, independent_rows, region_in_ball
-from .lp import chebyshev_ball, facet_rows, inscribed_radius
+from .lp import LP_FEASIBILITY_TOL, LPError, chebyshev_lp, facet_rows, inscribed_radius
 from .results import RegionSet, key_to_pattern, pattern_key, pattern_rows
+from .scaling import balanced_network, first_layer_offset_scale, first_layer_spread
 from .tolerances import Tolerances
 
 __all__ = ["enumerate_regions", "count_regions"]
 
+#: An LP whose radius is below this fraction of its length unit is solved
+#: again, centred at its own centre with its own radius as the unit, so that
+#: HiGHS' absolute tolerances never exceed a small fraction of the region.
+_ZOOM = 1e-4
+#: At most this many zoomed re-solves per pattern.
+_MAX_ZOOMS = 3
+#: Two constraints whose normalised rows (offsets relative to the local
+#: scale) differ by at most this, about 9 ulps, are the same hyperplane up to
+#: the rounding of normalisation (crossing them together is exact); up to
+#: ``Tolerances.coincide`` they are merged and counted in ``n_merged``.
+_SAME = 2e-15
+#: Local row offsets are clipped here so HiGHS never reads a finite bound as
+#: infinite (1e20); such rows are 1e18 region-lengths away.
+_MAX_LOCAL_BOUND = 1e18
+
 
 class _Engine:
-    """Per-run state: the network, the domain, tolerances and the LP counters."""
+    """Per-run numerics: the balanced network, the domain, tolerances, LP counters.
+
+    Everything that depends on a length is measured against the local scale
+    of the region at hand, ``ell = max(|x0|_inf, r, lam)``: the magnitude of
+    its interior point's coordinates (float64 resolves ``x0`` to about
+    ``eps * |x0|``), its own radius, and ``lam``, the network's first-layer
+    offset scale (offsets computed deeper in the net carry rounding errors of
+    about ``eps * lam``). The domain's width plays no part, so a region is
+    decided the same way in a box of half-width 1 or 1e8.
+    """
 
     def __init__(self, net, domain, tol):
-        self.net = net
+        # Positive rescalings change no pattern: work on unit-norm hidden rows
+        # (dense ReLU networks; a general PLNetwork is used as given).
+        self.dense = dense = isinstance(net, ReLUNetwork)
+        self.net = balanced_network(net) if dense else net
         self.domain = domain
         self.tol = tol
-        self.scale = domain.scale
+        self.lam = first_layer_offset_scale(self.net, domain.input_map) if dense else 0.0
         self.layer_of = np.concatenate(
             [np.full(w, l) for l, w in enumerate(net.widths)] or [np.zeros(0, int)]
         ).astype(np.intp)
@@ -68,8 +101,19 @@ class _Engine:
             c, R = self.ball
             I = np.eye(domain.dim)
             Ad, bd = np.vstack([I, -I]), np.concatenate([c + R, -(c - R)])
-        self.Ad, self.bd = Ad, bd
-        self.radius_cap = np.inf if (domain.bounded and len(bd)) else tol.radius_cap * self.scale
+        nd = np.linalg.norm(Ad, axis=1) if len(bd) else np.ones(0)
+        self.Ad, self.bd = Ad / nd[:, None], bd / nd
+        if domain.bounded and len(bd):
+            self.radius_cap = np.inf
+        else:
+            # Unbounded regions: cap the radius relative to the arrangement's own
+            # size, so that their centres stay near the hyperplanes they border
+            # (facets seen from afar shrink below float64's resolution).
+            spread = first_layer_spread(self.net, domain.input_map) if dense else 0.0
+            self.radius_cap = tol.radius_cap * (spread if spread > 0 else max(self.lam, domain.scale))
+        # The ball path (:meth:`ball_process`) decides region and facet questions
+        # with certified QPs; its thresholds are relative to the ball's diameter.
+        self.scale = domain.scale
         self.radius_min = tol.radius * self.scale
         self.radius_empty = tol.empty * self.scale
         self.basis = None
@@ -84,15 +128,16 @@ class _Engine:
         self.qp_calls = 0
         self.qhull_fallbacks = 0
         self.slow_neighbours = 0
+        self.zooms = 0
 
     # ------------------------------------------------------------ one region
     def halfspaces(self, p):
-        """Rows of the region of pattern ``p``, or ``None`` if a constant neuron contradicts ``p``.
+        """Unit-norm rows of the region of pattern ``p``, or ``None`` if a constant neuron contradicts ``p``.
 
-        Returns ``(A, b, owner, G, undetermined)``: ``owner`` is the neuron of
-        each row (-1 for the domain), ``G`` the gradients, and
-        ``undetermined`` the neurons that are identically zero on the region
-        (their bit can change across any facet).
+        Returns ``(A, b, owner, undetermined)``: ``owner`` is the neuron of
+        each row (-1 for the domain) and ``undetermined`` the neurons that
+        are identically zero on the region (their bit can change across any
+        facet).
         """
         G, g = self.net.affine_preactivations(p, self.domain.input_map)
         An, bn, nz = pattern_rows(G, g, p, self.tol.zero_row)
@@ -100,19 +145,103 @@ class _Engine:
         if not nz.all():
             zero = ~nz
             gz = g[zero]
-            eps = self.tol.zero_row * max(1.0, float(np.abs(g).max()))
+            # Relative to the offsets' own magnitude (no absolute floor): with
+            # balanced rows the terms summed into a constant are at most that big.
+            eps = self.tol.zero_row * float(np.abs(g).max())
             # A neuron constant on the region must have the bit its constant gives.
             if np.any((gz > eps) != p[zero]):
                 return None
             undetermined = np.flatnonzero(zero)[np.abs(gz) <= eps]
-        A = np.vstack([An, self.Ad])
-        b = np.concatenate([bn, self.bd])
+        norms = np.sqrt(np.einsum("ij,ij->i", An, An))
+        A = np.vstack([An / norms[:, None], self.Ad])
+        b = np.concatenate([bn / norms, self.bd])
         owner = np.concatenate([np.flatnonzero(nz), np.full(len(self.bd), -1)])
-        return A, b, owner, G, undetermined
+        return A, b, owner, undetermined
 
-    def chebyshev(self, A, b):
-        self.lp_calls += 1
-        return chebyshev_ball(A, b, radius_cap=self.radius_cap, ball=self.ball)
+    def local_scale(self, x, r):
+        return max(float(np.max(np.abs(x), initial=0.0)), float(r), self.lam)
+
+    def solve(self, A, b, xc, L):
+        """Chebyshev LP of ``{A x <= b}`` in coordinates ``y = (x - xc) / L``.
+
+        Returns ``(status, x, t)``: status ``"optimal"`` (``x`` in original
+        coordinates, ``t`` the LP radius), ``"infeasible"`` (proved empty by HiGHS) or
+        ``"error"`` (undecided). Re-solves zoomed in while the radius is a
+        tiny fraction of ``L``.
+        """
+        x = t = None
+        for zoom in range(_MAX_ZOOMS + 1):
+            if zoom:
+                self.zooms += 1
+            self.lp_calls += 1
+            s = np.minimum((b - A @ xc) / L, _MAX_LOCAL_BOUND)
+            cap = self.radius_cap / L
+            st, y, tl = chebyshev_lp(A, s, radius_cap=cap)
+            if st != "optimal":
+                return ("infeasible" if st == "infeasible" else "error"), None, None
+            x, t = xc + L * y, tl * L
+            # HiGHS decides to about LP_FEASIBILITY_TOL * L: zoom in until that
+            # is a small part of the radius or below the radius tolerance.
+            floor = self.tol.radius / LP_FEASIBILITY_TOL * self.local_scale(x, max(t, 0.0))
+            if t >= _ZOOM * L or L <= floor:
+                break
+            xc, L = x, max(t, floor)
+        return "optimal", x, t
+
+    def classify(self, A, b, xc, L):
+        """``(status, x0, r, t, ell)``; status region, thin, flat, empty or undecided.
+
+        A region needs a radius certified in float64 in the original
+        coordinates above ``radius * ell``. A pattern is dropped as empty
+        only when HiGHS proves its LP infeasible. A feasible pattern below
+        the radius tolerance is thin (counted in ``n_thin``): traversed when
+        its LP radius exceeds ``empty * ell``, else *flat* (no interior to
+        take facets from; counted in ``n_thin`` too, not traversed). An LP
+        that claims a radius the float64 check cannot confirm leaves the
+        pattern undecided (``n_undecided``), never dropped.
+        """
+        st, x, t = self.solve(A, b, xc, L)
+        if st == "infeasible":
+            return "empty", None, None, None, None
+        if st != "optimal":
+            return "undecided", None, None, None, None
+        r = inscribed_radius(A, b, x, self.ball) if len(b) else min(t, self.radius_cap)
+        ell = self.local_scale(x, max(r, t, 0.0))
+        if r > self.tol.radius * ell:
+            return "region", x, r, t, ell
+        if t <= self.tol.empty * ell:
+            # General networks' argmax bits make many patterns lower-dimensional
+            # by construction (ties): there a flat pattern is treated as empty.
+            return ("flat" if self.dense else "empty"), None, None, None, None
+        if t <= 4 * self.tol.radius * ell:
+            return "thin", x, r, t, ell
+        return "undecided", None, None, None, None
+
+    def facets(self, A, b, x0, r, t, ell):
+        """Facet groups ``(rows, merged)``: row indices carrying the same hyperplane.
+
+        Computed in coordinates centred at ``x0`` with the region's radius as
+        unit. Rows within ``Tolerances.coincide`` of a facet's row (unit
+        normals, offsets relative to ``ell``) are crossed with it; ``merged``
+        is true when they differ by more than float64 rounding.
+        """
+        s = b - A @ x0
+        thin = r <= self.tol.radius * ell
+        if thin:
+            # qhull's polar points blow up as the slack goes to zero; test rows by LP.
+            self.qhull_fallbacks += 1
+            self.lp_calls += len(b)
+            unit = max(t, r, self.tol.empty * ell)
+            rows = facet_rows(A, s / unit, np.zeros(A.shape[1]), rel_tol=1e-9, method="lp")
+        else:
+            rows = facet_rows(A, s / r, np.zeros(A.shape[1]))
+        H = np.hstack([A, (s / ell)[:, None]])
+        groups = []
+        for j in rows:
+            dist = np.max(np.abs(H - H[j]), axis=1)
+            group = np.flatnonzero(dist <= self.tol.coincide)
+            groups.append((group, bool(np.max(dist[group]) > _SAME)))
+        return groups
 
     def ball_region(self, A, b, owner):
         """Classify one pattern's rows in the ball domain (docs/math.md §1, :mod:`polyregions.ball`).
@@ -161,7 +290,7 @@ class _Engine:
         if independent_rows(Ay):
             groups = [[k] for k in range(len(idx))]  # each row carries a facet: no LP
         else:
-            groups = self.facets(Ay, by, hull, hull_thin)
+            groups = self.ball_facets(Ay, by, hull, hull_thin)
         zero = np.zeros(Ay.shape[1])
         out = []
         for group in groups:
@@ -174,10 +303,10 @@ class _Engine:
             normal = A[idx[j]] / np.linalg.norm(A[idx[j]])
             q = self.neighbour(p, neurons, normal, undetermined)
             # Undecided: cross it (the neighbour is tested on its own) but record no edge.
-            out.append((q, tuple(sorted(neurons.tolist())) if meets.meets else None))
+            out.append((q, tuple(sorted(neurons.tolist())) if meets.meets else None, False))
         return kind, x0, r, out
 
-    def facets(self, A, b, x0, thin):
+    def ball_facets(self, A, b, x0, thin):
         """Facet groups: a list of arrays of row indices carrying the same hyperplane."""
         norms = np.sqrt(np.einsum("ij,ij->i", A, A))
         H = np.hstack([A / norms[:, None], (b / norms / self.scale)[:, None]])
@@ -194,37 +323,41 @@ class _Engine:
             groups.append(np.flatnonzero(dist <= self.tol.coincide))
         return groups
 
-    def process(self, p):
+    def process(self, p, xc, L):
         """Everything the search learns from one pattern.
 
-        Returns ``(status, x0, r, neighbours)`` with status ``"region"``,
-        ``"thin"`` or ``"empty"`` and, for the first two, the patterns across
-        each facet inside the domain with the neurons carrying that facet.
+        ``xc`` is a nearby certified point (the parent's interior point, or
+        the seed) and ``L`` a length of the parent's scale. Returns
+        ``(status, x0, r, neighbours)`` with status ``"region"``, ``"thin"``,
+        ``"flat"``, ``"empty"`` or ``"undecided"``; ``neighbours`` lists
+        ``(pattern, neurons, merged)`` across each facet inside the domain,
+        ``neurons=()`` with ``merged=True`` for a domain-boundary facet with
+        a neuron hyperplane merged into it.
         """
         data = self.halfspaces(p)
         if data is None:
             return "empty", None, None, ()
-        A, b, owner, _, undetermined = data
+        A, b, owner, undetermined = data
         if self.ball is not None:
             return self.ball_process(p, A, b, owner, undetermined)
-        res = self.chebyshev(A, b)
-        if res is None or res[1] <= self.radius_empty:
-            return "empty", None, None, ()
-        x0, r = res
-        thin = r <= self.radius_min
+        status, x0, r, t, ell = self.classify(A, b, xc, L)
+        if status not in ("region", "thin"):
+            return status, None, None, ()
         out = []
-        for group in self.facets(A, b, x0, thin):
+        for group, merged in self.facets(A, b, x0, r, t, ell):
             if np.any(owner[group] < 0):
+                if merged and np.any(owner[group] >= 0):
+                    out.append((None, (), True))  # a neuron slab against the boundary, unresolved
                 continue  # the facet lies on the domain's boundary
             j = group[0]
-            normal = A[j] / np.linalg.norm(A[j])
-            q = self.neighbour(p, owner[group], normal, undetermined)
-            out.append((q, tuple(sorted(owner[group].tolist()))))
-        return ("thin" if thin else "region"), x0, r, out
+            q = self.neighbour(p, owner[group], A[j], undetermined)
+            out.append((q, tuple(sorted(owner[group].tolist())), merged))
+        return status, x0, r, out
 
     def counters(self):
-        return {"lp_calls": self.lp_calls, "qp_calls": self.qp_calls, "qhull_fallbacks": self.qhull_fallbacks,
-                "slow_neighbours": self.slow_neighbours}
+        return {"lp_calls": self.lp_calls, "qp_calls": self.qp_calls,
+                "qhull_fallbacks": self.qhull_fallbacks, "slow_neighbours": self.slow_neighbours,
+                "zooms": self.zooms}
 
     def neighbour(self, p, neurons, normal, undetermined):
         """Pattern across the facet carried by ``neurons`` (outward unit ``normal``)."""
@@ -249,6 +382,197 @@ class _Engine:
             nrm = np.sqrt(np.einsum("ij,ij->i", G[ks], G[ks]))
             q[ks] = d > self.tol.zero_row * np.maximum(nrm, 1e-300)
         return q
+
+
+_key = pattern_key
+
+
+class _Search:
+    """One breadth-first search: named steps seed, step/register, budget, finish.
+
+    The frontier holds ``(key, pattern, xc, L)``: a pattern still to process,
+    with the interior point and radius of the region it was reached from
+    (its LP is solved in coordinates centred there). The search runs level
+    by level, each level in packed-pattern order, so the region a pattern
+    is first reached from -- hence its LP and its interior point -- is the
+    same whatever ``n_jobs``.
+    """
+
+    def __init__(self, net, domain, tol, *, max_regions, time_limit, progress, random_state,
+                 seed_point, n_jobs):
+        self.net, self.domain, self.tol = net, domain, tol
+        self.max_regions, self.time_limit, self.n_jobs = max_regions, time_limit, n_jobs
+        self.rng = np.random.default_rng(random_state)
+        self.seed_point = seed_point
+        self.eng = _Engine(net, domain, tol)
+        self.t_start = time.perf_counter()
+        self.seen = {}  # key -> index into the region lists, -1 for non-regions, None if queued
+        self.patterns, self.points, self.radii = [], [], []
+        self.edges = {}
+        self.merged = set()
+        self.frontier = []  # the next level
+        self.level = deque()  # the level being processed
+        self.n_thin = 0
+        self.n_undecided = 0
+        self.seed_tries = 0
+        self.stop_reason = None
+        self.in_flight = 0
+        self.bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(unit=" regions", desc="enumerating", dynamic_ncols=True)
+
+    # ------------------------------------------------------------ steps
+    def seed(self):
+        """Process the pattern of a generic point; ``False`` if 50 points gave no region.
+
+        A random point is off every hyperplane with probability 1, so its
+        pattern is full-dimensional; a point on (or within rounding of) a
+        boundary is simply replaced. A thin seed pattern is traversed like
+        any thin pattern.
+        """
+        dom = self.domain
+        failures = {"empty": 0, "undecided": 0, "flat": 0}
+        while self.seed_tries < 50:
+            if self.seed_point is not None and self.seed_tries == 0:
+                u = np.asarray(self.seed_point, dtype=np.float64).reshape(dom.dim)
+            else:
+                u = dom.seed_point(self.rng)
+            self.seed_tries += 1
+            p = self.eng.net.activation_patterns(dom.to_input(u))[0]
+            L = dom.scale if dom.bounded else self.eng.local_scale(u, 0.0) or 1.0
+            outcome = self.eng.process(p, u, L)
+            if outcome[0] in ("region", "thin"):
+                key = _key(p)
+                self.seen[key] = None
+                self.register(key, p, outcome)
+                return True
+            failures[outcome[0]] += 1
+        self.seed_failures = failures
+        return False
+
+    def register(self, key, p, outcome):
+        """Record one processed pattern; queue its unseen neighbours."""
+        status, x0, r, neighbours = outcome
+        # Only regions are counted; thin and undecided patterns with neighbours are
+        # traversed, as regions may be reachable only through them.
+        if status != "region":
+            self.seen[key] = -1
+            self.n_undecided += status == "undecided"
+            self.n_thin += status in ("thin", "flat")
+        else:
+            self.seen[key] = len(self.radii)
+            self.patterns.append(p)
+            self.points.append(x0)
+            self.radii.append(r)
+            if self.bar is not None:
+                self.bar.update(1)
+                if len(self.radii) % 64 == 0:
+                    self.bar.set_postfix(frontier=self.queued(), refresh=False)
+        for q, neurons, merged in neighbours:
+            if q is None:
+                self.merged.add((key, neurons))
+                continue
+            # Serial runs pass patterns; the parallel search passes packed keys.
+            qk = q if isinstance(q, bytes) else _key(q)
+            if merged:
+                self.merged.add(frozenset((key, qk)))
+            if status == "region" and neurons is not None:  # None: facet not certified in the domain
+                self.edges.setdefault(frozenset((key, qk)), neurons)
+            if qk not in self.seen:
+                self.seen[qk] = None
+                self.frontier.append((qk, q, x0, self.unit_from(x0, r)))
+
+    def unit_from(self, x0, r):
+        """The length unit for a child's LP: the parent's radius, or a floor if it has none."""
+        if x0 is None:
+            return None  # the ball path does not use it
+        if r is not None and r > 0:
+            return r
+        return self.tol.radius * self.eng.local_scale(x0, 0.0) or 1.0
+
+    def next_level(self):
+        """The queued patterns in packed-pattern order; the frontier starts anew."""
+        level = sorted(self.frontier, key=lambda e: e[0])
+        self.frontier = []
+        return level
+
+    def queued(self):
+        return len(self.level) + len(self.frontier) + self.in_flight
+
+    def budget(self):
+        """The stop reason once a budget is used up, else ``None``."""
+        if self.max_regions is not None and len(self.radii) >= self.max_regions:
+            return "max_regions"
+        if self.time_limit is not None and time.perf_counter() - self.t_start > self.time_limit:
+            return "time_limit"
+        return None
+
+    def run(self):
+        try:
+            if not self.seed():
+                self.stop_reason = "solver_error"
+                return
+            if self.n_jobs == 1:
+                while self.frontier and not self.stop_reason:
+                    self.level = deque(self.next_level())
+                    while self.level:
+                        self.stop_reason = self.budget()
+                        if self.stop_reason:
+                            break
+                        key, p, xc, L = self.level.popleft()
+                        self.register(key, p, self.eng.process(p, xc, L))
+            else:
+                self.stop_reason = _parallel_search(self)
+        except KeyboardInterrupt:
+            self.stop_reason = "interrupted"
+        finally:
+            if self.bar is not None:
+                self.bar.set_postfix(frontier=self.queued())
+                self.bar.close()
+
+    def finish(self):
+        """The :class:`RegionSet`: regions in canonical order, edges between counted regions."""
+        complete = self.stop_reason is None and not self.queued()
+        if not complete and self.stop_reason is None:
+            self.stop_reason = "max_regions"
+        # One canonical order whatever n_jobs (workers finish in any order, BFS
+        # order depends on the seed): regions sorted by packed pattern.
+        keys = [_key(p) for p in self.patterns]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        rank = {old: new for new, old in enumerate(order)}
+        index = {keys[i]: rank[i] for i in range(len(keys))}
+        e_list, e_neurons = [], []
+        for pair, neurons in self.edges.items():
+            if len(pair) != 2:
+                continue
+            a, c = tuple(pair)
+            if a in index and c in index:
+                ia, ic = index[a], index[c]
+                e_list.append((min(ia, ic), max(ia, ic)))
+                e_neurons.append(neurons)
+        eorder = np.lexsort(np.array(e_list).T[::-1]) if e_list else []
+        stats = {
+            "seconds": time.perf_counter() - self.t_start,
+            **self.eng.counters(),
+            "frontier": self.queued(),
+            "patterns_tested": len([v for v in self.seen.values() if v is not None]),
+            "seed_tries": self.seed_tries,
+            "radius_cap": float(self.eng.radius_cap),
+        }
+        if getattr(self, "seed_failures", None):
+            stats["seed_failures"] = self.seed_failures
+        net, dom = self.net, self.domain
+        return RegionSet(
+            net, dom,
+            np.array([self.patterns[i] for i in order], dtype=bool).reshape(-1, net.n_neurons),
+            np.array([self.points[i] for i in order]).reshape(-1, dom.dim),
+            np.array([self.radii[i] for i in order]),
+            [e_list[i] for i in eorder], [e_neurons[i] for i in eorder],
+            complete, None if complete else self.stop_reason, self.n_thin, self.tol, stats,
+            n_merged=len(self.merged), n_undecided=self.n_undecided,
+        )
 
 
 def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, progress=False,
@@ -292,8 +616,10 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     Returns
     -------
     RegionSet
-        With ``complete=False`` and a ``stop_reason`` if a budget or Ctrl-C
-        stopped the search; its ``n_regions`` is then a lower bound.
+        Its ``status`` says what the count is: ``"exact"``,
+        ``"exact_at_resolution"`` (thin patterns or merged hyperplanes),
+        ``"lower_bound"`` (a budget, Ctrl-C, or patterns no solver could
+        decide) or ``"failed"`` (no region could be decided at all).
 
     Examples
     --------
@@ -325,160 +651,26 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
                       n_jobs=n_jobs)
         if rs is not None:
             return rs
-    rng = np.random.default_rng(random_state)
-    eng = _Engine(net, domain, tol)
-    t_start = time.perf_counter()
-
+    search = _Search(net, domain, tol, max_regions=max_regions, time_limit=time_limit,
+                     progress=progress, random_state=random_state, seed_point=seed_point,
+                     n_jobs=n_jobs)
     if net.n_neurons == 0:
-        # An affine network has a single region: the domain itself.
-        x0, r = eng.chebyshev(eng.Ad, eng.bd)
-        return RegionSet(net, domain, np.zeros((1, 0), bool), [x0], [r], [], [], True, None, 0,
-                         tol, {"seconds": time.perf_counter() - t_start, "lp_calls": eng.lp_calls})
+        return _affine_result(search)
+    search.run()
+    return search.finish()
 
-    seen = {}  # key -> index into `found` for regions, or -1 for non-regions
-    patterns, points, radii = [], [], []
-    edges = {}
-    frontier = deque()
 
-    key_of = pattern_key
-
-    # ---- seed: the pattern of a random point is generic with probability 1;
-    # retry a few times in case the point sits on (or within tolerance of) a boundary.
-    seed_tries = 0
-    while not frontier:
-        if seed_point is not None and seed_tries == 0:
-            u = np.asarray(seed_point, dtype=np.float64).reshape(domain.dim)
-        else:
-            u = domain.seed_point(rng)
-        seed_tries += 1
-        p0 = net.activation_patterns(domain.to_input(u))[0]
-        data = eng.halfspaces(p0)
-        if data is not None:
-            if eng.ball is not None:
-                res = eng.ball_region(data[0], data[1], data[2])[1:3]
-                res = res if res[0] is not None else None
-            else:
-                res = eng.chebyshev(data[0], data[1])
-            if res is not None and res[1] > eng.radius_min:
-                frontier.append((key_of(p0), p0))
-                seen[key_of(p0)] = None
-        if seed_tries > 50 and not frontier:
-            raise RuntimeError(
-                "no full-dimensional region found from 50 random seeds: the domain may be thinner "
-                "than tolerances.radius; lower it or pass seed_point."
-            )
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(unit=" regions", desc="enumerating", dynamic_ncols=True)
-
-    n_thin = n_undecided = 0
-
-    def register(key, p, outcome):
-        """Record one processed pattern; queue its unseen neighbours."""
-        nonlocal n_thin, n_undecided
-        status, x0, r, neighbours = outcome
-        if status == "empty":
-            seen[key] = -1
-            return
-        if status in ("thin", "undecided"):
-            # Not counted but traversed, as regions may be reachable only through it.
-            n_thin += status == "thin"
-            n_undecided += status == "undecided"
-            seen[key] = -1
-        else:
-            seen[key] = len(radii)
-            patterns.append(p)
-            points.append(x0)
-            radii.append(r)
-            if bar is not None:
-                bar.update(1)
-                if len(radii) % 64 == 0:
-                    bar.set_postfix(frontier=len(frontier), refresh=False)
-        for q, neurons in neighbours:
-            # Serial runs pass patterns; the parallel search passes packed keys.
-            qk = q if isinstance(q, bytes) else key_of(q)
-            if status == "region" and neurons is not None:  # None: facet not certified in the domain
-                edges.setdefault(frozenset((key, qk)), neurons)
-            if qk not in seen:
-                seen[qk] = None
-                frontier.append((qk, q))
-
-    def budget_spent():
-        """The stop reason once a budget is used up, else ``None``."""
-        if max_regions is not None and len(radii) >= max_regions:
-            return "max_regions"
-        if time_limit is not None and time.perf_counter() - t_start > time_limit:
-            return "time_limit"
-        return None
-
-    stop_reason = None
-    in_flight = 0
-    try:
-        if n_jobs == 1:
-            while frontier:
-                stop_reason = budget_spent()
-                if stop_reason:
-                    break
-                key, p = frontier.popleft()
-                register(key, p, eng.process(p))
-        else:
-            stop_reason, in_flight, counters = _parallel_search(
-                net, domain, tol, n_jobs, frontier, register, budget_spent)
-            for k, v in counters.items():
-                setattr(eng, k, getattr(eng, k) + v)
-    except KeyboardInterrupt:
-        stop_reason = "interrupted"
-    finally:
-        if bar is not None:
-            bar.set_postfix(frontier=len(frontier))
-            bar.close()
-
-    complete = stop_reason is None and not frontier and not in_flight
-    if not complete and stop_reason is None:
-        stop_reason = "max_regions"
-    if radii:
-        # One canonical order whatever n_jobs (workers finish in any order, BFS
-        # order depends on the seed): regions sorted by packed pattern.
-        order = sorted(range(len(radii)), key=lambda i: key_of(patterns[i]))
-        rank = {old: new for new, old in enumerate(order)}
-        patterns = [patterns[i] for i in order]
-        points = [points[i] for i in order]
-        radii = [radii[i] for i in order]
-        seen = {k: (rank[v] if v is not None and v >= 0 else v) for k, v in seen.items()}
-    # Keep only edges between two counted regions.
-    e_list, e_neurons = [], []
-    for pair, neurons in edges.items():
-        if len(pair) != 2:
-            continue
-        a, c = tuple(pair)
-        ia, ic = seen.get(a), seen.get(c)
-        if ia is not None and ic is not None and ia >= 0 and ic >= 0:
-            e_list.append((min(ia, ic), max(ia, ic)))
-            e_neurons.append(neurons)
-    order = np.lexsort(np.array(e_list).T[::-1]) if e_list else []
-    e_list = [e_list[i] for i in order]
-    e_neurons = [e_neurons[i] for i in order]
-    stats = {
-        "seconds": time.perf_counter() - t_start,
-        "lp_calls": eng.lp_calls,
-        "qp_calls": eng.qp_calls,
-        "qhull_fallbacks": eng.qhull_fallbacks,
-        "slow_neighbours": eng.slow_neighbours,
-        "frontier": len(frontier) + in_flight,
-        "patterns_tested": len([v for v in seen.values() if v is not None]),
-        "seed_tries": seed_tries,
-    }
-    return RegionSet(
-        net, domain,
-        np.array(patterns, dtype=bool).reshape(-1, net.n_neurons),
-        np.array(points).reshape(-1, domain.dim),
-        np.array(radii),
-        e_list, e_neurons, complete, None if complete else stop_reason, n_thin, tol, stats,
-        n_undecided=n_undecided,
-    )
+def _affine_result(search):
+    """An affine network has a single region: the domain itself."""
+    eng = search.eng
+    st, x0, t = chebyshev_lp(eng.Ad, eng.bd, radius_cap=eng.radius_cap)
+    eng.lp_calls += 1
+    if st != "optimal":
+        raise LPError(f"HiGHS returned {st} for the domain's own Chebyshev LP.")
+    r = inscribed_radius(eng.Ad, eng.bd, x0, eng.ball) if len(eng.bd) else t
+    return RegionSet(search.net, search.domain, np.zeros((1, 0), bool), [x0], [r], [], [], True,
+                     None, 0, search.tol,
+                     {"seconds": time.perf_counter() - search.t_start, "lp_calls": eng.lp_calls})
 
 
 # ------------------------------------------------------------ parallel search
@@ -494,53 +686,66 @@ def _worker_init(net, domain, tol):
     _WORKER = _Engine(net, domain, tol)
 
 
-def _worker_batch(packed):
-    """Process a batch of packed patterns; return outcomes with neighbours packed."""
+def _worker_batch(batch):
+    """Process a batch of ``(key, xc, L)``; return outcomes with neighbours packed."""
     eng = _WORKER
     before = eng.counters()
     n = eng.net.n_neurons
     out = []
-    for key in packed:
+    for key, xc, L in batch:
         p = key_to_pattern(key, n)
-        status, x0, r, neighbours = eng.process(p)
-        out.append((key, status, x0, r, [(pattern_key(q), nr) for q, nr in neighbours]))
+        status, x0, r, neighbours = eng.process(p, xc, L)
+        out.append((key, status, x0, r,
+                    [(None if q is None else _key(q), nr, mg) for q, nr, mg in neighbours]))
     after = eng.counters()
     return out, {k: after[k] - before[k] for k in after}
 
 
-def _parallel_search(net, domain, tol, n_jobs, frontier, register, budget_spent):
-    """Drain ``frontier`` with a process pool; return ``(stop_reason, in_flight, counters)``."""
+def _parallel_search(search):
+    """Process the search level by level with a process pool; return the stop reason.
+
+    Each level's patterns go to the workers in batches; their outcomes are
+    registered in packed-pattern order once the whole level is back, exactly
+    as the serial search registers them.
+    """
     import concurrent.futures as cf
     import multiprocessing as mp
 
-    n = net.n_neurons
-    counters = {"lp_calls": 0, "qp_calls": 0, "qhull_fallbacks": 0, "slow_neighbours": 0}
+    n_jobs, n = search.n_jobs, search.net.n_neurons
+    eng = search.eng
     # spawn, not fork: a forked child would inherit HiGHS' thread scheduler without its threads.
-    ex = cf.ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"),
-                                initializer=_worker_init, initargs=(net, domain, tol))
-    pending = {}
+    ex = cf.ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("spawn"), initializer=_worker_init,
+                                initargs=(search.net, search.domain, search.tol))
     stop_reason = None
     try:
-        while frontier or pending:
-            stop_reason = budget_spent()
-            if stop_reason:
-                break
-            while frontier and len(pending) < 2 * n_jobs:
-                size = max(1, min(256, len(frontier) // (2 * n_jobs)))
-                batch = [frontier.popleft()[0] for _ in range(min(size, len(frontier)))]
+        while search.frontier and not stop_reason:
+            level = search.next_level()
+            size = max(1, min(256, -(-len(level) // (2 * n_jobs))))
+            pending = {}
+            for i in range(0, len(level), size):
+                batch = [(key, xc, L) for key, _, xc, L in level[i:i + size]]
                 pending[ex.submit(_worker_batch, batch)] = len(batch)
-            done, _ = cf.wait(pending, timeout=0.5, return_when=cf.FIRST_COMPLETED)
-            for fut in done:
-                del pending[fut]
-                results, delta = fut.result()
-                for k in counters:
-                    counters[k] += delta[k]
-                for key, status, x0, r, neighbours in results:
-                    p = key_to_pattern(key, n)
-                    register(key, p, (status, x0, r, neighbours))
+            search.in_flight = len(level)
+            results = {}
+            while pending:
+                stop_reason = search.budget()
+                if stop_reason:
+                    break
+                done, _ = cf.wait(pending, timeout=0.5, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    search.in_flight -= pending.pop(fut)
+                    out, delta = fut.result()
+                    for k, v in delta.items():
+                        setattr(eng, k, getattr(eng, k) + v)
+                    for item in out:
+                        results[item[0]] = item
+            for key in sorted(results):
+                _, status, x0, r, neighbours = results[key]
+                p = key_to_pattern(key, n)
+                search.register(key, p, (status, x0, r, neighbours))
     finally:
         ex.shutdown(wait=stop_reason is None, cancel_futures=True)
-    return stop_reason, sum(pending.values()), counters
+    return stop_reason
 
 
 def count_regions(net, domain=None, **kwargs):

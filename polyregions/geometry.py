@@ -113,7 +113,7 @@ class RegionGeometry:
         The certified radius of the enumeration: a ball of this radius around
         the interior point lies in the region (a lower bound on the true
         inradius, equal to it up to the LP's tolerance). In a whole-space run
-        the engine caps radii at ``tolerances.radius_cap * scale``; a region
+        the engine caps radii (at ``stats["radius_cap"]``); a region
         that reaches the cap is re-solved without it here, so this is ``inf``
         for a region holding arbitrarily large balls (a half-plane, a wedge)
         and the true finite value otherwise (a wide strip).
@@ -352,7 +352,8 @@ def region_geometry(rs, i, *, n_samples=100_000, random_state=None, max_exact_di
                               int(n_facets), -1 if V is None else len(V), bounded, V)
 
     A, b, owner, x0 = _region_rows(rs, i)
-    if not dom.bounded and radius >= rs.tolerances.radius_cap * dom.scale * (1 - 1e-12):
+    cap = rs.stats.get("radius_cap", rs.tolerances.radius_cap * dom.scale)
+    if not dom.bounded and radius >= cap * (1 - 1e-12):
         # The engine's radius is min(true radius, cap): solve again without the cap.
         res = chebyshev_ball(A, b, radius_cap=np.inf) if len(b) else (None, math.inf)
         if res is not None:

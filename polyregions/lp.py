@@ -43,6 +43,7 @@ from highspy import _core
 
 __all__ = [
     "chebyshev_ball",
+    "chebyshev_lp",
     "facet_rows",
     "facet_meets_ball",
     "bounding_box",
@@ -367,3 +368,45 @@ def bounding_box(A, b):
             return None
         lo[k], hi[k] = v1, -v2
     return lo, hi
+
+
+def chebyshev_lp(A, b, radius_cap=1.0):
+    """The Chebyshev-centre LP with its own optimum: ``(status, x, t)``.
+
+    ``max t  s.t.  a_i x + ||a_i|| t <= b_i,  0 <= t <= radius_cap``, on the
+    reused solver. ``status`` is ``"optimal"``, ``"infeasible"`` (HiGHS'
+    proof that the polyhedron is empty), ``"unbounded"`` or ``"error"`` (any
+    other HiGHS status: the pattern is then undecided, never dropped). ``t``
+    is the LP's radius, an upper bound on the inscribed radius up to the
+    solver's tolerances; certify a lower bound with :func:`inscribed_radius`.
+    The engine calls this in local coordinates (rows of unit norm, lengths in
+    units of the region's scale), so HiGHS' absolute tolerances are relative
+    to the region's own geometry.
+
+    >>> A = np.vstack([np.eye(2), -np.eye(2)]); b = np.array([1.0, 1.0, 0.0, 0.0])
+    >>> st, x, t = chebyshev_lp(A, b)
+    >>> st, np.round(x, 12).tolist(), round(t, 12)
+    ('optimal', [0.5, 0.5], 0.5)
+    """
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    m, n = A.shape
+    norms = np.sqrt(np.einsum("ij,ij->i", A, A))
+    cost = np.zeros(n + 1)
+    cost[n] = -1.0
+    col_lo = np.full(n + 1, -INF)
+    col_lo[n] = 0.0
+    col_hi = np.full(n + 1, INF)
+    col_hi[n] = INF if not np.isfinite(radius_cap) else float(radius_cap)
+    h = highs_solver()
+    pass_dense(h, cost, col_lo, col_hi, np.full(m, -INF), b, np.hstack([A, norms[:, None]]))
+    h.run()
+    status = h.getModelStatus()
+    if status == INFEASIBLE:
+        return "infeasible", None, None
+    if status in _UNBOUNDED:
+        return "unbounded", None, np.inf
+    if status != OPTIMAL:
+        return "error", None, None
+    sol = np.asarray(h.getSolution().col_value)
+    return "optimal", sol[:n], float(sol[n])

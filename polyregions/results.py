@@ -234,7 +234,8 @@ class RegionSet:
     interior_points : ndarray, shape (R, dim)
         Certificates: Chebyshev centres in domain coordinates.
     radii : ndarray, shape (R,)
-        Certified inscribed radii, each ``> tolerances.radius * domain.scale``.
+        Certified inscribed radii, each ``> tolerances.radius`` times the
+        region's local scale (see :class:`~polyregions.tolerances.Tolerances`).
     edges : ndarray of int, shape (E, 2)
         Pairs of regions sharing a facet inside the domain.
     edge_neurons : tuple of tuple of int
@@ -249,9 +250,9 @@ class RegionSet:
         Why the search stopped early: ``"max_regions"``, ``"time_limit"``,
         ``"interrupted"``, ``"undecided"`` or ``"solver_error"``.
     n_thin : int
-        Patterns found with an LP radius above ``tolerances.empty`` but
-        below ``tolerances.radius``: not counted. The count is exact at the
-        resolution ``tolerances.radius`` only; ``0`` in generic cases.
+        Feasible patterns whose radius is not above ``tolerances.radius``
+        times their local scale: not counted. The count is exact at that
+        resolution only; ``0`` in generic cases.
     n_merged : int
         Facets where distinct hyperplanes closer than ``tolerances.coincide``
         were crossed together (the slab between them, if any, is not
@@ -331,7 +332,7 @@ class RegionSet:
             parts = []
             if self.n_thin:
                 parts.append(f"{self.n_thin} patterns thinner than the radius tolerance "
-                             f"({self.tolerances.radius:g} x scale) not counted")
+                             f"({self.tolerances.radius:g} x local scale) not counted")
             if self.n_merged:
                 parts.append(f"{self.n_merged} facets where hyperplanes closer than the coincidence "
                              f"tolerance ({self.tolerances.coincide:g}) were crossed together")

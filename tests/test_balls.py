@@ -159,8 +159,10 @@ def test_undecided_pattern_makes_a_lower_bound(monkeypatch):
 
 @pytest.mark.parametrize("h, status, n", [(3e-9, "exact_at_resolution", 2), (1e-3, "exact", 4)])
 def test_caps_are_decided(h, status, n):
-    # Depth 3e-9: largest inscribed radius 1.5e-9, below the tolerance 2e-9 -> both thin.
-    rs = enumerate_regions(_cap_net(h), Ball([0.0, 0.0], 1.0))
+    # Depth 3e-9: largest inscribed radius 1.5e-9, below the tolerance 1e-9 x 2 -> both thin.
+    from polyregions import Tolerances
+
+    rs = enumerate_regions(_cap_net(h), Ball([0.0, 0.0], 1.0), tolerances=Tolerances(radius=1e-9))
     assert rs.status == status and rs.n_regions == n and rs.n_thin == 4 - n
 
 

@@ -210,10 +210,12 @@ def test_seed_on_a_kink_is_handled():
 
 
 def test_thin_region_counted_above_tolerance_and_reported_below():
-    # two parallel lines 1e-6 apart: a slab of half-width 5e-7 in [-1,1]^2.
-    net = ReLUNetwork.from_weights([[[1.0, 0.0], [1.0, 0.0]], [[1.0, 1.0]]], [[0.0, -1e-6], [0.0]])
+    # two parallel lines x = 0.5 and x = 0.5 + 1e-6: a slab of half-width 5e-7 in
+    # [-1,1]^2 whose points have |x|_inf >= 0.5, so its local scale is in [0.5, 1].
+    net = ReLUNetwork.from_weights([[[1.0, 0.0], [1.0, 0.0]], [[1.0, 1.0]]],
+                                   [[-0.5, -0.5 - 1e-6], [0.0]])
     assert count_regions(net, Box([-1, -1], [1, 1])) == 3
-    rs = enumerate_regions(net, Box([-1, -1], [1, 1]), tolerances=Tolerances(radius=1e-6))
+    rs = enumerate_regions(net, Box([-1, -1], [1, 1]), tolerances=Tolerances(radius=1e-5))
     assert rs.n_regions == 2 and rs.n_thin == 1
     assert rs.status == "exact_at_resolution" and not rs.n_undecided
     assert "1 patterns thinner than the radius tolerance" in rs.status_detail

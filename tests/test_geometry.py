@@ -328,11 +328,14 @@ def test_n_samples_must_be_a_positive_integer():
 
 def test_whole_space_inradius_is_not_the_engine_cap():
     # Two parallel lines 3000 apart: a strip of inradius 1500 between two half-planes
-    # (inradius inf). The engine caps radii at radius_cap * scale = 1000.
+    # (inradius inf). The engine caps radii at radius_cap times the arrangement's
+    # spread (1500 here), reported in stats["radius_cap"].
     net = ReLUNetwork.from_weights([[[1.0, 0.0], [1.0, 0.0]], [[1.0, 1.0]]],
                                    [[0.0, -3000.0], [0.0]])
     rs = enumerate_regions(net)
-    assert np.all(rs.radii == 1000.0)
+    cap = rs.stats["radius_cap"]
+    assert cap == pytest.approx(1.5e6)
+    assert sorted(rs.radii.tolist()) == [pytest.approx(1500.0), cap, cap]
     t = geometry_table(rs)
     assert not t["bounded"].any()
     assert sorted(t["inradius"].tolist()) == [pytest.approx(1500.0), math.inf, math.inf]

@@ -7,7 +7,8 @@ module is where it is)::
 
     base          _version, _errors, _jsonsafe, _validation, tolerances
     kernels       lp, polytope, ball     plain (A, b) arrays; no network, no domain
-    network       network, _torch, loading, plnetwork, _layers, _torch_graph, _onnx, convert
+    network       network, _torch, loading, plnetwork, _layers, _torch_graph, _onnx, convert,
+                  scaling
     domain        domain
     checks        verification           reads a RegionSet by duck typing
     results       results                the type every engine returns
@@ -30,7 +31,7 @@ LAYERS = [
     ("base", {"_version", "_errors", "_jsonsafe", "_validation", "tolerances"}),
     ("kernels", {"lp", "polytope", "ball"}),
     ("network", {"network", "_torch", "loading", "plnetwork", "_layers", "_torch_graph", "_onnx",
-                 "convert"}),
+                 "convert", "scaling"}),
     ("domain", {"domain"}),
     ("checks", {"verification"}),
     ("results", {"results"}),
