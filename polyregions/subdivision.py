@@ -56,6 +56,7 @@ import numpy as np
 
 from .domain import Box, Slice, Polytope, as_domain
 from .network import as_network
+from .scaling import balanced_network
 from .lp import chebyshev_ball
 from .results import RegionSet
 from .tolerances import Tolerances
@@ -130,8 +131,13 @@ def dispatch(net, domain, method, tol, *, max_regions=None, time_limit=None, pro
         return rs
     t0 = time.perf_counter()
     try:
-        return enumerate_subdivision(net, domain, max_regions=max_regions, time_limit=time_limit,
-                                     progress=progress, tolerances=tol, max_memory=max_memory)
+        # The balanced copy has the same patterns bit for bit and unit rows, so
+        # weights at any scale (even x1e300) neither overflow nor underflow here.
+        rs = enumerate_subdivision(balanced_network(net), domain, max_regions=max_regions,
+                                   time_limit=time_limit, progress=progress, tolerances=tol,
+                                   max_memory=max_memory)
+        rs.network = net
+        return rs
     except SubdivisionFallback as exc:
         why = str(exc)
     except MemoryError as exc:

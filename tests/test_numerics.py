@@ -239,3 +239,20 @@ def test_network_without_hidden_neurons_has_one_region():
     net = ReLUNetwork.from_weights([np.ones((1, 2))], [[0.0]])
     assert count_regions(net) == 1
     assert count_regions(net, Box([-1e8, -1e8], [1e8, 1e8])) == 1
+
+
+def test_every_array_times_1e300_is_the_limit_net_in_both_engines():
+    # x1e300 on every array is not a rescaling: layer 2 becomes 1e600 W1 h1 + 1e300 b1,
+    # so its bias vanishes relatively. The independent reference is the same net with
+    # b1 scaled by 1e-300 (representable); both engines must agree with it, and the
+    # subdivision must not overflow in its forward passes.
+    net = random_network(2, [10, 10], random_state=3)
+    big = ReLUNetwork.from_weights([w * 1e300 for w in net.weights], [b * 1e300 for b in net.biases])
+    limit = ReLUNetwork.from_weights(net.weights, [net.biases[0], net.biases[1] * 1e-300, net.biases[2]])
+    box = Box([-1, -1], [1, 1])
+    want = enumerate_regions(limit, box, method="lp")
+    assert want.status == "exact"
+    for method in ("lp", "subdivision"):
+        rs = enumerate_regions(big, box, method=method)
+        assert rs.status == "exact" and rs.n_regions == want.n_regions
+        assert {p.tobytes() for p in rs.patterns} == {p.tobytes() for p in want.patterns}
