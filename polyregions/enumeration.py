@@ -252,7 +252,8 @@ class _Engine:
 
 
 def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, progress=False,
-                      random_state=0, tolerances=None, seed_point=None, n_jobs=1, method="auto"):
+                      random_state=0, tolerances=None, seed_point=None, n_jobs=1, method="auto",
+                      client=None, resume=None):
     """Find every full-dimensional activation region of ``net`` in ``domain``.
 
     Parameters
@@ -288,6 +289,15 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
         2-D polygons; degenerate arrangements are handed to the LP search,
         ``stats["fallback"]`` says why); ``"auto"`` picks by domain and
         dimension (:func:`polyregions.subdivision.choose_method`).
+    client : None, dask.distributed.Client or str, optional
+        Run on a dask cluster (a client or a scheduler address such as
+        ``"tcp://host:8786"``): the domain is split into parts enumerated on
+        the workers and merged (:mod:`polyregions.distributed`). Needs the
+        ``distributed`` extra.
+    resume : str or Path, optional
+        Progress file of a distributed run: parts it records as finished are
+        skipped, and progress is written to it (a ``LocalCluster`` of
+        ``n_jobs`` workers is started if ``client`` is ``None``).
 
     Returns
     -------
@@ -303,6 +313,13 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     >>> enumerate_regions(net, Ball([0.5, 0.5], 0.2)).n_regions   # both neurons active
     1
     """
+    if client is not None or resume is not None:
+        from .distributed import enumerate_distributed  # lazily: dask is an optional extra
+
+        return enumerate_distributed(
+            net, domain, client=client, n_jobs=n_jobs, max_regions=max_regions,
+            time_limit=time_limit, progress=progress, random_state=random_state,
+            tolerances=tolerances, resume=resume, seed_point=seed_point, method=method)
     net = as_network(net, general=True)
     domain = as_domain(domain, net)
     tol = Tolerances() if tolerances is None else tolerances

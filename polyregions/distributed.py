@@ -1,0 +1,589 @@
+"""Scale-out: one enumeration split into coarse parts and run on a dask cluster.
+
+The domain is cut into sub-boxes ("parts") along axis-parallel hyperplanes at
+generic, slightly randomised positions, so that no cut coincides with a
+neuron hyperplane. Each part (the domain intersected with one cell of the
+grid, itself a convex domain) is enumerated by the ordinary engine through
+:func:`~polyregions.enumeration.enumerate_regions` on a dask worker, and the
+parts are merged:
+
+* a region met by several parts appears once (keyed by its pattern); its
+  certificate is the part's with the largest radius -- a ball inside
+  ``region ∩ part`` lies inside ``region ∩ domain``, so any part's
+  certificate is valid;
+* edges are the union of the parts' edges, mapped to the merged indices (a
+  facet inside the domain meets the interior of some part, where that part's
+  search crosses it);
+* regions are sorted by packed pattern, so the result does not depend on
+  which worker finished first and equals the serial one up to that order.
+
+Every part keeps the parent domain's :attr:`~polyregions.domain.Domain.scale`,
+so all tolerances mean the same lengths as in the serial run.
+
+A region cut by ``k`` cuts is enumerated in up to ``2^k`` parts: those extra
+*duplicated pieces* are the price of the split and are reported in
+``RegionSet.stats["distributed"]``.
+
+Faults: a part is a pure function of its inputs, so when a worker dies dask
+reruns the part elsewhere (up to ``distributed.scheduler.allowed-failures``
+times) and the merged result is unchanged. With ``resume=path`` the partial
+result (an ordinary :func:`~polyregions.export.to_json` file whose stats
+record the plan and the finished parts) is written as parts finish and at
+the end, and a rerun with the same ``resume=path`` enumerates only the parts
+not yet finished.
+
+Example
+-------
+>>> import numpy as np
+>>> from polyregions import Box, random_network
+>>> net = random_network(2, [6], random_state=0)
+>>> parts = plan_parts(net, Box([-1, -1], [1, 1]), 4)
+>>> len(parts), parts[0].dim
+(4, 2)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .domain import Domain, Ball, Box, Polytope, Slice, WholeSpace, as_domain
+from .network import as_network
+from .results import RegionSet
+from .tolerances import Tolerances
+
+__all__ = ["plan_parts", "enumerate_distributed"]
+
+#: Seconds between two progress files written during a run with ``resume=``.
+CHECKPOINT_EVERY = 30.0
+
+
+# ----------------------------------------------------------------- the parts
+class _Part(Domain):
+    """The parent domain intersected with the box ``[lo, hi]`` (sides may be infinite).
+
+    It has the parent's ball, input map and scale; its rows are the parent's
+    rows, then the box's finite sides.
+    """
+
+    def __init__(self, parent, lo, hi, index):
+        self.parent = parent
+        self.lo = np.asarray(lo, dtype=np.float64)
+        self.hi = np.asarray(hi, dtype=np.float64)
+        self.index = int(index)
+        self.dim = parent.dim
+        self.ball = parent.ball
+        self.input_map = parent.input_map
+        self.bounded = parent.bounded or bool(np.all(np.isfinite(self.lo) & np.isfinite(self.hi)))
+        self._inner = None
+
+    @property
+    def halfspaces(self):
+        Ap, bp = self.parent.halfspaces
+        I = np.eye(self.dim)
+        up, down = np.isfinite(self.hi), np.isfinite(self.lo)
+        return (np.vstack([Ap, I[up], -I[down]]),
+                np.concatenate([bp, self.hi[up], -self.lo[down]]))
+
+    @property
+    def scale(self):
+        return self.parent.scale
+
+    def inscribed_ball(self):
+        """Chebyshev centre and radius of the part (``None`` if it has no interior)."""
+        if self._inner is None:
+            from .lp import chebyshev_ball
+
+            A, b = self.halfspaces
+            cap = np.inf if self.bounded else Tolerances().radius_cap * self.scale
+            res = chebyshev_ball(A, b, radius_cap=cap, ball=self.ball)
+            self._inner = (None, 0.0) if res is None or res[0] is None else res
+        return self._inner
+
+    def sample(self, n, random_state=None):
+        """Uniform points in the part's inscribed ball: strictly inside and generic."""
+        rng = np.random.default_rng(random_state)
+        if len(self.halfspaces[1]) == 0 and self.ball is None:
+            return self.parent.sample(n, rng)  # a single part of the whole space
+        c, r = self.inscribed_ball()
+        if c is None:
+            raise ValueError(f"part {self.index} has no interior.")
+        d = rng.normal(size=(n, self.dim))
+        d /= np.linalg.norm(d, axis=1, keepdims=True)
+        return c + d * (0.99 * r * rng.random(n) ** (1.0 / self.dim))[:, None]
+
+    def to_dict(self):
+        return {"type": "Part", "index": self.index, "parent": self.parent.to_dict(),
+                "lo": self.lo.tolist(), "hi": self.hi.tolist()}
+
+    def __repr__(self):
+        return f"Part({self.index}, lo={self.lo.tolist()}, hi={self.hi.tolist()})"
+
+
+def _extent(domain, net):
+    """A finite box ``(lo, hi)`` to cut, and whether the outer cells extend to infinity."""
+    if isinstance(domain, Box):
+        return domain.lo, domain.hi, False
+    if isinstance(domain, Ball):
+        return domain.center - domain.radius, domain.center + domain.radius, False
+    if isinstance(domain, Slice):
+        return domain.box.lo, domain.box.hi, False
+    if isinstance(domain, Polytope):
+        lo, hi = domain._box
+        return np.asarray(lo, float), np.asarray(hi, float), False
+    if isinstance(domain, WholeSpace):
+        # The first layer's hyperplanes cross the axes near the origin; cut
+        # around them and let the outer cells run to infinity.
+        W, b = net.weights[0], net.biases[0]
+        dist = np.abs(b) / np.maximum(np.linalg.norm(W, axis=1), 1e-300)
+        rho = 2.0 * float(np.max(dist, initial=0.0)) or 1.0
+        return np.full(domain.dim, -rho), np.full(domain.dim, rho), True
+    raise TypeError(f"cannot split a {type(domain).__name__} domain into parts.")
+
+
+def _grid_shape(n_parts, widths):
+    """Cells per axis: the most balanced grid with at least ``n_parts`` cells.
+
+    A balanced grid has the least total cut area (a cut crosses the regions
+    it meets, each of which is then enumerated twice).
+    """
+    k = np.ones(len(widths), dtype=int)
+    while k.prod() < n_parts:
+        a = int(np.argmax(widths / k))  # the axis whose cells are longest
+        k[a] += 1
+    return k
+
+
+def plan_parts(net, domain, n_parts, random_state=0, tolerances=None):
+    """Split ``domain`` into about ``n_parts`` convex parts along generic axis cuts.
+
+    Parameters
+    ----------
+    net : ReLUNetwork
+    domain : Box, Ball, Polytope, Slice or WholeSpace
+    n_parts : int
+        Wanted number of parts; the grid is the most balanced one with at
+        least this many cells, and cells without interior inside the domain
+        (corners of a ball's box) are dropped.
+    random_state : int, default 0
+        Draws the cut positions: each cut is moved by up to 10 % of a cell
+        from the regular grid, so that it coincides with no hyperplane.
+    tolerances : Tolerances, optional
+        A cell whose intersection with the domain is no thicker than
+        ``tolerances.radius * scale`` holds no region and is dropped.
+
+    Returns
+    -------
+    list of parts (convex domains), in a fixed order
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from polyregions import Ball, random_network
+    >>> net = random_network(2, [4], random_state=0)
+    >>> len(plan_parts(net, Ball([0, 0], 1.0), 9))   # 3 x 3 grid over the ball
+    9
+    """
+    net = as_network(net)
+    domain = as_domain(domain, net)
+    if int(n_parts) != n_parts or n_parts < 1:
+        raise ValueError(f"n_parts must be a positive integer; got {n_parts!r}.")
+    tol = Tolerances() if tolerances is None else tolerances
+    lo, hi, open_ends = _extent(domain, net)
+    rng = np.random.default_rng(random_state)
+    shape = _grid_shape(int(n_parts), hi - lo)
+    # First-layer hyperplanes parallel to a cut (one non-zero weight) in domain coordinates.
+    G, g = net.affine_preactivations(np.ones(net.n_neurons, bool), domain.input_map)
+    n1 = net.widths[0] if net.n_neurons else 0
+    axis_planes = {}
+    for i in range(n1):
+        nz = np.flatnonzero(np.abs(G[i]) > 1e-12 * np.abs(G[i]).max(initial=0.0))
+        if len(nz) == 1:
+            axis_planes.setdefault(int(nz[0]), []).append(-g[i] / G[i, nz[0]])
+    cuts = []
+    for a, k in enumerate(shape):
+        w = (hi[a] - lo[a]) / k
+        for _ in range(100):
+            c = lo[a] + w * (np.arange(1, k) + rng.uniform(-0.1, 0.1, k - 1))
+            near = [abs(x - y) for x in c for y in axis_planes.get(a, [])]
+            if not near or min(near) > 1e-6 * w:
+                break
+        cuts.append(np.sort(c))
+    return _parts_from_cuts(domain, net, cuts, tol)
+
+
+def _parts_from_cuts(domain, net, cuts, tol):
+    """The grid cells cut at ``cuts`` (one array per axis), intersected with the domain."""
+    lo, hi, open_ends = _extent(domain, net)
+    edges = []
+    for a, c in enumerate(cuts):
+        first, last = (-np.inf, np.inf) if open_ends else (lo[a], hi[a])
+        edges.append(np.concatenate([[first], np.asarray(c, float), [last]]))
+    parts = []
+    for idx in itertools.product(*[range(len(e) - 1) for e in edges]):
+        plo = np.array([edges[a][i] for a, i in enumerate(idx)])
+        phi = np.array([edges[a][i + 1] for a, i in enumerate(idx)])
+        part = _Part(domain, plo, phi, len(parts))
+        if domain.ball is not None or isinstance(domain, Polytope):
+            # Corners of a ball's box, or cells outside a polytope, hold no region.
+            if part.inscribed_ball()[1] <= tol.radius * domain.scale:
+                continue
+            part.index = len(parts)
+        part.cuts = cuts
+        parts.append(part)
+    return parts
+
+
+# ------------------------------------------------------------- on a worker
+def _run_part(net, part, kwargs):
+    """Enumerate one part (this runs on a worker); return plain arrays."""
+    from .enumeration import enumerate_regions
+
+    t_cpu = time.thread_time()
+    rs = enumerate_regions(net, part, **kwargs)
+    return {
+        "index": part.index,
+        "keys": [np.packbits(p).tobytes() for p in rs.patterns],
+        "points": rs.interior_points,
+        "radii": rs.radii,
+        "edges": rs.edges,
+        "edge_neurons": rs.edge_neurons,
+        "finished": rs.stop_reason is None or rs.stop_reason == "undecided",
+        "stop_reason": rs.stop_reason,
+        "n_thin": rs.n_thin,
+        "n_merged": getattr(rs, "n_merged", 0),
+        "n_undecided": getattr(rs, "n_undecided", 0),
+        "lp_calls": rs.stats.get("lp_calls", 0),
+        "cpu_seconds": time.thread_time() - t_cpu,
+        "seconds": rs.stats.get("seconds", 0.0),
+        "worker": os.getpid(),
+    }
+
+
+# ----------------------------------------------------------------- merging
+class _Merge:
+    """Running union of part results, keyed by packed pattern."""
+
+    def __init__(self):
+        self.index = {}  # key -> position in the lists below
+        self.keys, self.points, self.radii = [], [], []
+        self.edges = {}  # frozenset of two keys -> neurons
+        self.pieces = 0
+        self.seconds = 0.0
+        self.n_thin = self.n_merged = self.n_undecided = self.lp_calls = 0
+
+    def add(self, keys, points, radii, edges, edge_neurons):
+        t = time.perf_counter()
+        self.pieces += len(keys)
+        for key, x, r in zip(keys, points, radii):
+            i = self.index.get(key)
+            if i is None:
+                self.index[key] = len(self.keys)
+                self.keys.append(key)
+                self.points.append(np.asarray(x, dtype=np.float64))
+                self.radii.append(float(r))
+            elif r > self.radii[i]:
+                # Keep the largest certified ball: deterministic whatever the finishing order.
+                self.points[i], self.radii[i] = np.asarray(x, dtype=np.float64), float(r)
+        for (a, c), neurons in zip(np.asarray(edges).reshape(-1, 2).tolist(), edge_neurons):
+            self.edges.setdefault(frozenset((keys[a], keys[c])), tuple(neurons))
+        self.seconds += time.perf_counter() - t
+
+    def result(self, net, domain, tol, complete, stop_reason, stats):
+        t = time.perf_counter()
+        n, dim = net.n_neurons, domain.dim
+        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        rank = {self.keys[old]: new for new, old in enumerate(order)}
+        patterns = np.array(
+            [np.unpackbits(np.frombuffer(self.keys[i], dtype=np.uint8), count=n) for i in order],
+            dtype=bool).reshape(-1, n)
+        points = np.array([self.points[i] for i in order]).reshape(-1, dim)
+        radii = np.array([self.radii[i] for i in order])
+        e_list, e_neurons = [], []
+        for pair, neurons in self.edges.items():
+            a, c = tuple(pair)
+            i, j = rank[a], rank[c]
+            e_list.append((min(i, j), max(i, j)))
+            e_neurons.append(neurons)
+        order = np.lexsort(np.array(e_list).T[::-1]) if e_list else []
+        self.seconds += time.perf_counter() - t
+        stats = dict(stats)
+        stats["distributed"] = dict(stats.get("distributed", {}), merge_seconds=self.seconds,
+                                    pieces=self.pieces,
+                                    duplicated_pieces=self.pieces - len(self.keys))
+        return RegionSet(net, domain, patterns, points, radii, [e_list[i] for i in order],
+                         [e_neurons[i] for i in order], complete, stop_reason, self.n_thin,
+                         tol, stats, n_merged=self.n_merged, n_undecided=self.n_undecided)
+
+
+# ----------------------------------------------------------------- the run
+def _connect(client, n_jobs):
+    """``(client, owned_objects)``: a Client for ``client``, starting a LocalCluster for ``None``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError(
+            "client= needs dask.distributed: pip install 'polyregions[distributed]'."
+        ) from None
+    if isinstance(client, Client):
+        return client, []
+    if isinstance(client, str):
+        c = Client(client)
+        return c, [c]
+    if client is None:
+        cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        c = Client(cluster)
+        return c, [c, cluster]
+    raise TypeError(
+        f"client must be None, a dask.distributed.Client or a scheduler address like "
+        f"'tcp://host:8786'; got {type(client).__name__}."
+    )
+
+
+def _n_workers(client):
+    info = client.scheduler_info()
+    return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+
+def _load_checkpoint(path, net, domain, tol):
+    """The saved partial result and its plan, or ``None`` if ``path`` does not exist yet."""
+    from .export import from_json
+
+    if not Path(path).exists():
+        return None
+    saved = from_json(path, network=net)
+    plan = saved.stats.get("distributed")
+    if not isinstance(plan, dict) or "cuts" not in plan:
+        raise ValueError(
+            f"{path} is not a progress file of a distributed run (no plan in its stats); "
+            "resume needs the file a run with resume= wrote."
+        )
+    if saved.domain.to_dict() != domain.to_dict():
+        raise ValueError(f"{path} was written for the domain {saved.domain!r}, not {domain!r}.")
+    if saved.tolerances.to_dict() != tol.to_dict():
+        raise ValueError(f"{path} was written with other tolerances ({saved.tolerances}).")
+    return saved, plan
+
+
+def _save_checkpoint(path, rs):
+    from .export import to_json
+
+    tmp = Path(str(path) + ".tmp")
+    to_json(rs, tmp)
+    os.replace(tmp, path)
+
+
+def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=None,
+                          max_regions=None, time_limit=None, progress=False, random_state=0,
+                          tolerances=None, resume=None, **engine_kwargs):
+    """Enumerate the regions of ``net`` in ``domain`` on a dask cluster, part by part.
+
+    This is what ``enumerate_regions(..., client=...)`` (or ``resume=...``) runs.
+
+    Parameters
+    ----------
+    net, domain, max_regions, time_limit, progress, random_state, tolerances
+        As in :func:`~polyregions.enumeration.enumerate_regions`. Budgets hold
+        across the cluster: parts are handed out while the budget lasts, each
+        with what is left of it, and the run stops when the merged count or
+        the time is spent (the result is then a lower bound).
+    client : None, dask.distributed.Client or str
+        A client, or a scheduler address (``"tcp://host:8786"``). ``None``
+        starts a ``LocalCluster`` of ``n_jobs`` single-threaded worker
+        processes for this call.
+    n_jobs : int, default 1
+        Workers of the ``LocalCluster`` when ``client`` is ``None``.
+    n_parts : int, optional
+        Parts to split the domain into; default four per worker thread, so
+        that dask can balance parts of unequal size.
+    resume : str or Path, optional
+        Progress file. If it exists, the parts it records as finished are
+        not run again; the merged partial result is written to it as parts
+        finish (every :data:`CHECKPOINT_EVERY` seconds) and at the end, so an
+        interrupted run can be resumed with the same call.
+    **engine_kwargs
+        Passed to ``enumerate_regions`` for each part (e.g. ``method=``).
+
+    Returns
+    -------
+    RegionSet
+        Regions sorted by packed pattern; ``stats["distributed"]`` holds the
+        plan, ``n_parts``, ``pieces``, ``duplicated_pieces``, the merge time and
+        the CPU seconds spent in each worker.
+    """
+    net = as_network(net)
+    domain = as_domain(domain, net)
+    tol = Tolerances() if tolerances is None else tolerances
+    if not isinstance(tol, Tolerances):
+        raise TypeError("tolerances must be a polyregions.Tolerances instance.")
+    if max_regions is not None and (int(max_regions) != max_regions or max_regions < 1):
+        raise ValueError(f"max_regions must be a positive integer; got {max_regions!r}.")
+    if time_limit is not None and not (time_limit > 0):
+        raise ValueError(f"time_limit must be positive (seconds); got {time_limit!r}.")
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if int(n_jobs) != n_jobs or n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive integer or -1 (all CPUs); got {n_jobs!r}.")
+    if n_parts is not None and (int(n_parts) != n_parts or n_parts < 1):
+        raise ValueError(f"n_parts must be a positive integer; got {n_parts!r}.")
+    if engine_kwargs.pop("seed_point", None) is not None:
+        raise ValueError("seed_point does not apply to a distributed run (each part draws its "
+                         "own seed); drop it or run without client=/resume=.")
+    t_start = time.perf_counter()
+    base_seed = int(np.random.default_rng(random_state).integers(2**31))
+
+    client, owned = _connect(client, int(n_jobs))
+    try:
+        n_workers = _n_workers(client)
+        saved = _load_checkpoint(resume, net, domain, tol) if resume is not None else None
+        merge = _Merge()
+        if saved is not None:
+            rs_saved, plan = saved
+            cuts = [np.asarray(c, dtype=np.float64).reshape(-1) for c in plan["cuts"]]
+            parts = _parts_from_cuts(domain, net, cuts, tol)
+            if len(parts) != plan.get("n_parts"):
+                raise ValueError(f"{resume} records {plan.get('n_parts')} parts but its cuts "
+                                 f"give {len(parts)}: the file was edited.")
+            done = set(plan["done"])
+            keys = [np.packbits(p).tobytes() for p in rs_saved.patterns]
+            merge.add(keys, rs_saved.interior_points, rs_saved.radii, rs_saved.edges,
+                      rs_saved.edge_neurons)
+            merge.pieces = int(plan.get("pieces", merge.pieces))
+            merge.n_thin = rs_saved.n_thin
+            merge.n_merged = int(plan.get("n_merged", 0))
+            merge.n_undecided = int(plan.get("n_undecided", 0))
+            merge.lp_calls = int(rs_saved.stats.get("lp_calls") or 0)
+            cpu = {int(k): v for k, v in plan.get("cpu_seconds", {}).items()}
+        else:
+            if n_parts is None:
+                n_parts = 4 * n_workers if n_workers > 1 else 1
+            parts = plan_parts(net, domain, n_parts, random_state=base_seed, tolerances=tol)
+            cuts = parts[0].cuts
+            done = set()
+            cpu = {}
+        todo = [p for p in parts if p.index not in done]
+
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(parts), initial=len(done), unit=" parts", desc="enumerating",
+                       dynamic_ncols=True)
+
+        def stats_now():
+            return {
+                "seconds": time.perf_counter() - t_start,
+                "frontier": len(parts) - len(done),
+                "lp_calls": merge.lp_calls,
+                "distributed": {
+                    "split": "boxes", "cuts": [c.tolist() for c in cuts], "n_parts": len(parts),
+                    "done": sorted(done), "parts_run": parts_run, "n_workers": n_workers,
+                    "pieces": merge.pieces,
+                    "n_merged": merge.n_merged, "n_undecided": merge.n_undecided,
+                    "cpu_seconds": {str(k): v for k, v in sorted(cpu.items())},
+                },
+            }
+
+        def partial():
+            return merge.result(net, domain, tol, False, stop_reason or "interrupted", stats_now())
+
+        parts_run = 0
+        run_id = uuid.uuid4().hex[:8]
+        pending = {}
+        stop_reason = None
+        last_save = time.perf_counter()
+        error = None
+        try:
+            queue = list(todo)
+            # Without a budget every part can be queued at once; with one, parts are handed
+            # out two per worker so that each starts with what is left of the budget.
+            in_flight = len(queue) if max_regions is None and time_limit is None else 2 * n_workers
+            while queue or pending:
+                stop_reason = _budget_spent(max_regions, len(merge.keys), time_limit, t_start)
+                if stop_reason:
+                    break
+                while queue and len(pending) < in_flight:
+                    part = queue.pop(0)
+                    kw = dict(engine_kwargs, tolerances=tol,
+                              random_state=base_seed + part.index)
+                    if max_regions is not None:
+                        kw["max_regions"] = max(1, max_regions - len(merge.keys))
+                    if time_limit is not None:
+                        kw["time_limit"] = max(1e-3, time_limit - (time.perf_counter() - t_start))
+                    fut = client.submit(_run_part, net, part, kw, pure=False,
+                                        key=f"polyregions-part-{run_id}-{part.index}")
+                    pending[fut] = part
+                    parts_run += 1
+                _wait(pending, 0.25)
+                for fut in [f for f in pending if f.done()]:
+                    part = pending.pop(fut)
+                    out = fut.result()  # re-raises a part's exception here
+                    merge.add(out["keys"], out["points"], out["radii"], out["edges"],
+                              out["edge_neurons"])
+                    merge.n_thin += out["n_thin"]
+                    merge.n_merged += out["n_merged"]
+                    merge.n_undecided += out["n_undecided"]
+                    merge.lp_calls += out["lp_calls"]
+                    cpu[out["worker"]] = cpu.get(out["worker"], 0.0) + out["cpu_seconds"]
+                    if out["finished"]:
+                        done.add(part.index)
+                    elif stop_reason is None:
+                        stop_reason = out["stop_reason"]  # a budget ran out inside the part
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(regions=len(merge.keys), refresh=False)
+                if resume is not None and time.perf_counter() - last_save > CHECKPOINT_EVERY:
+                    _save_checkpoint(resume, partial())
+                    last_save = time.perf_counter()
+                if stop_reason:
+                    break
+        except KeyboardInterrupt:
+            stop_reason = "interrupted"
+        except BaseException as exc:  # a part failed: keep what finished, then re-raise
+            error = exc
+            stop_reason = "solver_error"
+        finally:
+            for fut in pending:
+                fut.cancel()
+            if bar is not None:
+                bar.close()
+        complete = len(done) == len(parts)
+        if complete:
+            stop_reason = None
+        elif stop_reason is None:
+            stop_reason = "interrupted"
+        stats = stats_now()
+        rs = merge.result(net, domain, tol, complete, stop_reason, stats)
+        if resume is not None:
+            _save_checkpoint(resume, rs)
+        if error is not None:
+            raise error
+        return rs
+    finally:
+        for obj in owned:
+            obj.close()
+
+
+def _budget_spent(max_regions, n_found, time_limit, t_start):
+    if max_regions is not None and n_found >= max_regions:
+        return "max_regions"
+    if time_limit is not None and time.perf_counter() - t_start > time_limit:
+        return "time_limit"
+    return None
+
+
+def _wait(pending, timeout):
+    from distributed import wait
+
+    if pending:
+        try:
+            wait(list(pending), timeout=timeout, return_when="FIRST_COMPLETED")
+        except Exception:  # dask raises its own TimeoutError class
+            pass

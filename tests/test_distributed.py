@@ -1,0 +1,196 @@
+"""Distributed enumeration on a real LocalCluster against the serial engine.
+
+One cluster (2 worker processes, 1 thread each) serves the whole module.
+"""
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from polyregions import (  # noqa: E402
+    Ball, Box, IncompleteEnumerationError, Slice, WholeSpace, count_regions, enumerate_regions,
+    from_json, random_network,
+)
+from polyregions.distributed import enumerate_distributed, plan_parts  # noqa: E402
+from polyregions.lp import inscribed_radius  # noqa: E402
+from polyregions.results import region_halfspaces  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def keyset(rs):
+    return {np.packbits(p).tobytes() for p in rs.patterns}
+
+
+def edgeset(rs):
+    """Edges as pairs of patterns with their neurons (independent of region order)."""
+    k = [np.packbits(p).tobytes() for p in rs.patterns]
+    return {(frozenset((k[i], k[j])), n) for (i, j), n in zip(rs.edges.tolist(), rs.edge_neurons)}
+
+
+def assert_same_as_serial(dist, serial):
+    assert dist.status == serial.status == "exact"
+    assert dist.n_regions == serial.n_regions
+    assert keyset(dist) == keyset(serial)
+    assert edgeset(dist) == edgeset(serial)
+    # Canonical order: sorted by packed pattern.
+    k = [np.packbits(p).tobytes() for p in dist.patterns]
+    assert k == sorted(k)
+    # Certificates: a forward pass at each interior point gives its pattern, and the
+    # certified ball lies inside region ∩ domain (checked against the whole domain's rows).
+    assert len(dist.check_patterns()) == 0
+    for i in range(dist.n_regions):
+        A, b, _ = region_halfspaces(dist.network, dist.domain, dist.patterns[i])
+        r = inscribed_radius(A, b, dist.interior_points[i], dist.domain.ball)
+        assert r >= dist.radii[i] * (1 - 1e-9) - 1e-15
+        assert dist.radii[i] > 0
+
+
+CASES = [
+    (2, "box", [7, 7]),
+    (2, "ball", [7, 7]),
+    (3, "box", [6, 6]),
+    (3, "ball", [6, 6]),
+    (4, "box", [5, 5]),
+    (4, "ball", [6]),
+]
+
+
+@pytest.mark.parametrize("d, kind, widths", CASES)
+def test_distributed_equals_serial(client, d, kind, widths):
+    net = random_network(d, widths, bias_std=0.3, random_state=10 * d + len(kind))
+    rng = np.random.default_rng(d)
+    if kind == "box":
+        dom = Box(-np.ones(d) + 0.1 * rng.random(d), np.ones(d))
+    else:
+        dom = Ball(0.1 * rng.normal(size=d), 0.9)
+    serial = enumerate_regions(net, dom)
+    dist = enumerate_regions(net, dom, client=client)
+    assert_same_as_serial(dist, serial)
+    info = dist.stats["distributed"]
+    assert info["n_parts"] > 1 and info["pieces"] == dist.n_regions + info["duplicated_pieces"]
+    assert count_regions(net, dom, client=client) == serial.n_regions
+
+
+def test_slice_and_whole_space(client):
+    net = random_network(3, [6, 6], bias_std=0.5, random_state=3)
+    sl = Slice.plane(np.zeros(3), [1.0, 0.2, 0.0], [0.0, 1.0, -0.3], lo=(-1, -1), hi=(1, 1))
+    assert_same_as_serial(enumerate_distributed(net, sl, client=client, n_parts=5),
+                          enumerate_regions(net, sl))
+    net2 = random_network(2, [5, 5], bias_std=0.5, random_state=4)
+    whole = enumerate_distributed(net2, WholeSpace(2), client=client, n_parts=6)
+    assert_same_as_serial(whole, enumerate_regions(net2))
+
+
+def test_plan_covers_domain_once():
+    """Random points of the domain fall in exactly one part (cuts are measure zero)."""
+    net = random_network(3, [4], random_state=0)
+    for dom in (Box([-1, 0, 2], [1, 3, 2.5]), Ball([0.2, 0, 0], 1.5)):
+        parts = plan_parts(net, dom, 7, random_state=1)
+        assert 7 <= len(parts) <= 14
+        U = dom.sample(2000, random_state=2)
+        inside = np.array([p.contains(U) for p in parts])
+        assert np.all(inside.sum(axis=0) == 1)
+        assert all(p.scale == dom.scale for p in parts)
+
+
+def test_cuts_avoid_axis_aligned_neurons():
+    """A hand-built net whose hyperplanes sit exactly on the regular grid's cuts."""
+    W = np.vstack([np.eye(2), np.eye(2)])
+    net = random_network(2, [4], random_state=0)
+    from polyregions import ReLUNetwork
+
+    net = ReLUNetwork.from_weights([W, np.ones((1, 4))], [[0.0, 0.0, -0.5, -0.5], [0.0]])
+    for seed in range(20):
+        parts = plan_parts(net, Box([-1, -1], [1, 1]), 16, random_state=seed)
+        for c in parts[0].cuts:
+            assert np.min(np.abs(c[:, None] - np.array([0.0, 0.5])[None, :])) > 1e-6
+
+
+def test_bad_client(client):
+    net = random_network(2, [3], random_state=0)
+    with pytest.raises(TypeError, match="client must be"):
+        enumerate_regions(net, Box([-1, -1], [1, 1]), client=3)
+    with pytest.raises(ValueError, match="seed_point"):
+        enumerate_regions(net, Box([-1, -1], [1, 1]), client=client, seed_point=[0, 0])
+    with pytest.raises(ValueError, match="n_parts"):
+        plan_parts(net, Box([-1, -1], [1, 1]), 0)
+
+
+def test_budgets_hold_across_the_cluster(client):
+    net = random_network(3, [8, 8], bias_std=0.3, random_state=1)
+    box = Box(-np.ones(3), np.ones(3))
+    rs = enumerate_distributed(net, box, client=client, max_regions=20, n_parts=8)
+    assert rs.status == "lower_bound" and rs.stop_reason == "max_regions"
+    assert rs.n_regions >= 20
+    assert len(rs.check_patterns()) == 0
+    with pytest.raises(IncompleteEnumerationError):
+        rs.count()
+
+
+def test_resume_after_interrupt_gives_serial_result(client, tmp_path):
+    net = random_network(3, [7, 7], bias_std=0.3, random_state=2)
+    box = Box(-np.ones(3), np.ones(3))
+    serial = enumerate_regions(net, box)
+    path = tmp_path / "progress.json"
+    # A budget of half the regions stops the run after some parts finished, others not.
+    first = enumerate_distributed(net, box, client=client, n_parts=8,
+                                  max_regions=serial.n_regions // 2, resume=path)
+    assert first.status == "lower_bound"
+    done = first.stats["distributed"]["done"]
+    assert 0 < len(done) < 8
+    saved = from_json(path)  # the progress file is an ordinary saved (partial) result
+    assert saved.n_regions == first.n_regions and not saved.complete
+    second = enumerate_regions(net, box, client=client, resume=path)
+    assert_same_as_serial(second, serial)
+    assert second.stats["distributed"]["parts_run"] == 8 - len(done)
+    assert from_json(path).complete
+    # A finished file resumes to the same result without running anything.
+    third = enumerate_regions(net, box, client=client, resume=path)
+    assert third.stats["distributed"]["parts_run"] == 0
+    assert keyset(third) == keyset(serial) and edgeset(third) == edgeset(serial)
+
+
+def test_resume_refuses_another_domain(client, tmp_path):
+    net = random_network(2, [4], random_state=0)
+    path = tmp_path / "p.json"
+    enumerate_regions(net, Box([-1, -1], [1, 1]), client=client, resume=path)
+    with pytest.raises(ValueError, match="domain"):
+        enumerate_regions(net, Box([-2, -1], [1, 1]), client=client, resume=path)
+
+
+def test_worker_killed_mid_run_still_gives_serial_result(client):
+    net = random_network(3, [8, 8], bias_std=0.3, random_state=7)
+    box = Box(-np.ones(3), np.ones(3))
+    serial = enumerate_regions(net, box)
+    out = {}
+    run = threading.Thread(target=lambda: out.setdefault(
+        "rs", enumerate_distributed(net, box, client=client, n_parts=6)))
+    run.start()
+    busy, deadline = [], time.monotonic() + 60
+    while not busy and time.monotonic() < deadline:
+        busy = [w for w, keys in client.processing().items()
+                if any("polyregions-part" in str(k) for k in keys)]
+        time.sleep(0.02)
+    assert busy, "no part ever ran"
+    pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+    os.kill(pid, signal.SIGKILL)  # the part it was running is lost with it
+    assert "rs" not in out  # the kill happened mid-run
+    run.join(300)
+    assert_same_as_serial(out["rs"], serial)
+    client.wait_for_workers(2, timeout=60)
+    assert pid not in client.run(os.getpid).values()
