@@ -194,3 +194,26 @@ def test_worker_killed_mid_run_still_gives_serial_result(client):
     assert_same_as_serial(out["rs"], serial)
     client.wait_for_workers(2, timeout=60)
     assert pid not in client.run(os.getpid).values()
+
+
+def test_cli_scheduler_and_resume(client, tmp_path, capsys):
+    import json
+
+    from polyregions.cli import main
+
+    net = random_network(2, [6, 6], bias_std=0.3, random_state=4)
+    path = tmp_path / "net.npz"
+    net.save_npz(path)
+    progress = tmp_path / "progress.json"
+    serial = count_regions(net, Box([-1, -1], [1, 1]))
+    address = client.scheduler.address
+    assert main(["count", str(path), "--box", "-1", "1", "--scheduler", address,
+                 "--resume", str(progress), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_regions"] == serial and out["status"] == "exact"
+    assert out["stats"]["distributed"]["parts_run"] > 0
+    # Resuming the finished run runs no part and prints the same count.
+    assert main(["count", str(path), "--box", "-1", "1", "--scheduler", address,
+                 "--resume", str(progress), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_regions"] == serial and out["stats"]["distributed"]["parts_run"] == 0
