@@ -58,7 +58,7 @@ from .network import as_network
 from .results import RegionSet
 from .tolerances import Tolerances
 
-__all__ = ["plan_parts", "enumerate_distributed"]
+__all__ = ["plan_parts", "enumerate_distributed", "map_batch"]
 
 #: Seconds between two progress files written during a run with ``resume=``.
 CHECKPOINT_EVERY = 30.0
@@ -567,6 +567,49 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
             raise error
         return rs
     finally:
+        for obj in owned:
+            obj.close()
+
+
+def map_batch(fn, tasks, client, progress=False):
+    """``[fn(*t) for t in tasks]`` as dask tasks, in order; a task that raises gives a failed row.
+
+    The backend of ``count_regions_batch(..., client=...)``: ``fn`` is
+    :func:`~polyregions.batch.count_one_domain`, which never raises itself,
+    so an exception here means the task was lost (dask gives up on a task
+    after ``distributed.scheduler.allowed-failures`` worker deaths).
+
+    >>> map_batch(max, [(1, 2)], client=3)
+    Traceback (most recent call last):
+    ...
+    TypeError: client must be None, a dask.distributed.Client or a scheduler address like 'tcp://host:8786'; got int.
+    """
+    client, owned = _connect(client, 1)
+    bar = None
+    try:
+        from distributed import as_completed
+
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(tasks), desc="domains", unit="domain")
+        run_id = uuid.uuid4().hex[:8]
+        futures = [client.submit(fn, *t, pure=False, key=f"polyregions-batch-{run_id}-{i}")
+                   for i, t in enumerate(tasks)]
+        where = {f.key: i for i, f in enumerate(futures)}
+        results = [None] * len(tasks)
+        for fut in as_completed(futures):
+            try:
+                results[where[fut.key]] = fut.result()
+            except Exception as exc:  # the task was lost (workers kept dying) or raised
+                results[where[fut.key]] = (0, "failed", f"{type(exc).__name__}: {exc}", None,
+                                           math.nan)
+            if bar is not None:
+                bar.update()
+        return results
+    finally:
+        if bar is not None:
+            bar.close()
         for obj in owned:
             obj.close()
 

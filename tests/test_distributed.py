@@ -217,3 +217,16 @@ def test_cli_scheduler_and_resume(client, tmp_path, capsys):
                  "--resume", str(progress), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n_regions"] == serial and out["stats"]["distributed"]["parts_run"] == 0
+
+
+def test_batch_on_the_cluster_equals_local(client):
+    from polyregions.batch import count_regions_batch, neighbourhoods
+
+    net = random_network(3, [6, 6], bias_std=0.3, random_state=5)
+    doms = neighbourhoods(np.random.default_rng(0).normal(size=(5, 3)), 0.6, kind="ball")
+    doms.append(Ball([0, 0, 0], 0.4))
+    local = count_regions_batch(net, doms, max_regions=10_000)
+    dist = count_regions_batch(net, doms, max_regions=10_000, client=client)
+    assert dist.counts.tolist() == local.counts.tolist()
+    assert dist.counts.tolist() == [count_regions(net, d) for d in doms]
+    assert dist.statuses == local.statuses == ("exact",) * len(doms)
