@@ -66,30 +66,43 @@ CHECKPOINT_EVERY = 30.0
 
 # ----------------------------------------------------------------- the parts
 class _Part(Domain):
-    """The parent domain intersected with the box ``[lo, hi]`` (sides may be infinite).
+    """The parent domain intersected with the polyhedron ``{A u <= b}`` (the cut rows).
 
     It has the parent's ball, input map and scale; its rows are the parent's
-    rows, then the box's finite sides.
+    rows (with the ball's circumscribed box for a ball), then the cut rows.
     """
 
-    def __init__(self, parent, lo, hi, index):
+    def __init__(self, parent, A, b, index):
         self.parent = parent
-        self.lo = np.asarray(lo, dtype=np.float64)
-        self.hi = np.asarray(hi, dtype=np.float64)
+        self.A_cut = np.asarray(A, dtype=np.float64).reshape(-1, parent.dim)
+        self.b_cut = np.asarray(b, dtype=np.float64).reshape(-1)
         self.index = int(index)
         self.dim = parent.dim
         self.ball = parent.ball
         self.input_map = parent.input_map
-        self.bounded = parent.bounded or bool(np.all(np.isfinite(self.lo) & np.isfinite(self.hi)))
+        self.bounded = parent.bounded
         self._inner = None
+
+    @classmethod
+    def box(cls, parent, lo, hi, index):
+        """The parent intersected with the box ``[lo, hi]`` (infinite sides give no row)."""
+        lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+        I = np.eye(parent.dim)
+        up, down = np.isfinite(hi), np.isfinite(lo)
+        part = cls(parent, np.vstack([I[up], -I[down]]), np.concatenate([hi[up], -lo[down]]),
+                   index)
+        part.lo, part.hi = lo, hi
+        return part
 
     @property
     def halfspaces(self):
         Ap, bp = self.parent.halfspaces
-        I = np.eye(self.dim)
-        up, down = np.isfinite(self.hi), np.isfinite(self.lo)
-        return (np.vstack([Ap, I[up], -I[down]]),
-                np.concatenate([bp, self.hi[up], -self.lo[down]]))
+        if self.ball is not None and len(bp) == 0:
+            # As the engine does for a ball: its circumscribed box keeps LPs and qhull bounded.
+            c, R = self.ball
+            Ap = np.vstack([np.eye(self.dim), -np.eye(self.dim)])
+            bp = np.concatenate([c + R, -(c - R)])
+        return np.vstack([Ap, self.A_cut]), np.concatenate([bp, self.b_cut])
 
     @property
     def scale(self):
@@ -120,10 +133,10 @@ class _Part(Domain):
 
     def to_dict(self):
         return {"type": "Part", "index": self.index, "parent": self.parent.to_dict(),
-                "lo": self.lo.tolist(), "hi": self.hi.tolist()}
+                "A": self.A_cut.tolist(), "b": self.b_cut.tolist()}
 
     def __repr__(self):
-        return f"Part({self.index}, lo={self.lo.tolist()}, hi={self.hi.tolist()})"
+        return f"Part({self.index}, {len(self.b_cut)} cut rows, parent={self.parent!r})"
 
 
 def _extent(domain, net):
@@ -160,23 +173,35 @@ def _grid_shape(n_parts, widths):
     return k
 
 
-def plan_parts(net, domain, n_parts, random_state=0, tolerances=None):
-    """Split ``domain`` into about ``n_parts`` convex parts along generic axis cuts.
+SPLITS = ("auto", "boxes", "first_layer")
+
+
+def plan_parts(net, domain, n_parts, random_state=0, tolerances=None, split="boxes"):
+    """Split ``domain`` into about ``n_parts`` convex parts.
 
     Parameters
     ----------
     net : ReLUNetwork
     domain : Box, Ball, Polytope, Slice or WholeSpace
     n_parts : int
-        Wanted number of parts; the grid is the most balanced one with at
-        least this many cells, and cells without interior inside the domain
-        (corners of a ball's box) are dropped.
+        Wanted number of parts. ``"boxes"``: the most balanced grid with at
+        least this many cells; cells without interior inside the domain
+        (corners of a ball's box) are dropped. ``"first_layer"``: the cells
+        of the fewest first-layer hyperplanes (those nearest the domain's
+        centre) that give at least this many cells, or all of them.
     random_state : int, default 0
-        Draws the cut positions: each cut is moved by up to 10 % of a cell
-        from the regular grid, so that it coincides with no hyperplane.
+        Draws the grid's cut positions: each cut is moved by up to 10 % of a
+        cell from the regular grid, so that it coincides with no hyperplane.
     tolerances : Tolerances, optional
         A cell whose intersection with the domain is no thicker than
         ``tolerances.radius * scale`` holds no region and is dropped.
+    split : {"boxes", "first_layer", "auto"}, default "boxes"
+        ``"boxes"`` cuts along axes: a region met by a cut is enumerated in
+        every part it meets (duplicated pieces). ``"first_layer"`` cuts along
+        neuron hyperplanes: every region lies in exactly one cell (no
+        duplicates), and the edges between cells are decided by one LP per
+        candidate pair after the parts. ``"auto"`` is ``"first_layer"``
+        unless the net is degenerate (see :func:`enumerate_distributed`).
 
     Returns
     -------
@@ -189,12 +214,59 @@ def plan_parts(net, domain, n_parts, random_state=0, tolerances=None):
     >>> net = random_network(2, [4], random_state=0)
     >>> len(plan_parts(net, Ball([0, 0], 1.0), 9))   # 3 x 3 grid over the ball
     9
+    >>> len(plan_parts(net, Ball([0, 0], 1.0), 4, split="first_layer"))  # two lines: 4 cells
+    4
     """
     net = as_network(net)
     domain = as_domain(domain, net)
     if int(n_parts) != n_parts or n_parts < 1:
         raise ValueError(f"n_parts must be a positive integer; got {n_parts!r}.")
     tol = Tolerances() if tolerances is None else tolerances
+    return _plan(net, domain, int(n_parts), split, random_state, tol)[0]
+
+
+def _auto_split(net):
+    """``"first_layer"`` unless a deeper bias is exactly zero.
+
+    A zero bias lets a neuron be identically zero on a region; across a cell
+    boundary its sign then follows the facet's normal, not a single bit flip,
+    which the edge check between cells does not model.
+    """
+    if net.n_neurons == 0:
+        return "boxes"
+    if any(np.any(b == 0) for b in net.biases[1:-1]):
+        return "boxes"
+    return "first_layer"
+
+
+def _plan(net, domain, n_parts, split, random_state, tol):
+    """``(parts, plan)``: the parts and a JSON-ready description that rebuilds them."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}; got {split!r}.")
+    if split == "auto":
+        split = _auto_split(net)
+    if split == "first_layer":
+        parts, neurons, thin = _plan_first_layer(net, domain, n_parts, tol)
+        plan = {"split": "first_layer", "neurons": neurons,
+                "cells": [np.packbits(p.cell).tobytes().hex() for p in parts],
+                "thin_cells": int(thin)}
+        return parts, plan
+    parts = _plan_boxes(net, domain, n_parts, random_state, tol)
+    return parts, {"split": "boxes", "cuts": [c.tolist() for c in parts[0].cuts]}
+
+
+def _parts_from_plan(net, domain, plan, tol):
+    if plan.get("split") == "first_layer":
+        cells = [np.unpackbits(np.frombuffer(bytes.fromhex(h), dtype=np.uint8),
+                               count=len(plan["neurons"])).astype(bool) for h in plan["cells"]]
+        if not plan["neurons"]:
+            return _plan_first_layer(net, domain, 1, tol)[0]
+        return _cell_parts(net, domain, plan["neurons"], cells)
+    cuts = [np.asarray(c, dtype=np.float64).reshape(-1) for c in plan["cuts"]]
+    return _parts_from_cuts(domain, net, cuts, tol)
+
+
+def _plan_boxes(net, domain, n_parts, random_state, tol):
     lo, hi, open_ends = _extent(domain, net)
     rng = np.random.default_rng(random_state)
     shape = _grid_shape(int(n_parts), hi - lo)
@@ -229,7 +301,7 @@ def _parts_from_cuts(domain, net, cuts, tol):
     for idx in itertools.product(*[range(len(e) - 1) for e in edges]):
         plo = np.array([edges[a][i] for a, i in enumerate(idx)])
         phi = np.array([edges[a][i + 1] for a, i in enumerate(idx)])
-        part = _Part(domain, plo, phi, len(parts))
+        part = _Part.box(domain, plo, phi, len(parts))
         if domain.ball is not None or isinstance(domain, Polytope):
             # Corners of a ball's box, or cells outside a polytope, hold no region.
             if part.inscribed_ball()[1] <= tol.radius * domain.scale:
@@ -238,6 +310,180 @@ def _parts_from_cuts(domain, net, cuts, tol):
         part.cuts = cuts
         parts.append(part)
     return parts
+
+
+# ------------------------------------------------- cells of the first layer
+def _first_layer(net, domain):
+    """First-layer pre-activations ``z = G u + g`` in domain coordinates."""
+    n1 = net.widths[0]
+    G, g = net.affine_preactivations(np.ones(net.n_neurons, dtype=bool), domain.input_map)
+    return G[:n1], g[:n1]
+
+
+def _domain_rows(domain):
+    """The rows the engine uses for the domain (a ball gets its circumscribed box)."""
+    A, b = domain.halfspaces
+    if domain.ball is not None and len(b) == 0:
+        c, R = domain.ball
+        A = np.vstack([np.eye(domain.dim), -np.eye(domain.dim)])
+        b = np.concatenate([c + R, -(c - R)])
+    return A, b
+
+
+def _cut_neurons(net, domain, tol):
+    """First-layer neurons usable as cuts, those whose hyperplane passes nearest the centre first.
+
+    A neuron is left out if its hyperplane is (within ``10 * coincide``) that
+    of another first-layer neuron or a face of the domain: the engine would
+    cross those together, which a cut cannot reproduce.
+    """
+    G, g = _first_layer(net, domain)
+    norms = np.linalg.norm(G, axis=1)
+    ok = norms > 0
+    H = np.zeros((len(g), domain.dim + 1))
+    H[ok] = np.hstack([G[ok], (g[ok] / domain.scale)[:, None]]) / norms[ok, None]
+    Ad, bd = _domain_rows(domain)
+    nd = np.linalg.norm(Ad, axis=1)
+    Hd = np.hstack([Ad, -(bd / domain.scale)[:, None]]) / nd[:, None] if len(bd) else H[:0]
+    lo, hi, _ = _extent(domain, net)
+    centre = domain.ball[0] if domain.ball is not None else 0.5 * (lo + hi)
+    dist = np.where(ok, np.abs(G @ centre + g) / np.maximum(norms, 1e-300), np.inf)
+    out = []
+    for k in np.argsort(dist, kind="stable"):
+        if not ok[k]:
+            continue
+        others = np.vstack([np.delete(H, k, axis=0), Hd])
+        close = np.minimum(np.max(np.abs(others - H[k]), axis=1),
+                           np.max(np.abs(others + H[k]), axis=1))
+        if close.size and close.min() <= 10 * tol.coincide:
+            continue
+        out.append(int(k))
+    return out
+
+
+def _cells(net, domain, neurons, tol):
+    """Sign vectors of the cells of the chosen neurons' arrangement, and their thin count."""
+    from .enumeration import enumerate_regions
+    from .network import ReLUNetwork
+
+    W, b = net.weights[0][neurons], net.biases[0][neurons]
+    sub = ReLUNetwork.from_weights([W, np.zeros((1, len(neurons)))], [b, np.zeros(1)])
+    rs = enumerate_regions(sub, domain, tolerances=tol)
+    if not rs.complete:
+        raise RuntimeError(f"the arrangement of {len(neurons)} cut hyperplanes was not "
+                           f"enumerated ({rs.status_detail}).")
+    return rs.patterns, rs.n_thin
+
+
+def _cell_parts(net, domain, neurons, cells):
+    """One part per cell: the domain and the chosen neurons' sign rows (as the engine writes them)."""
+    from .results import pattern_rows
+
+    G, g = _first_layer(net, domain)
+    parts = []
+    for s in cells:
+        A, b, _ = pattern_rows(G[neurons], g[neurons], np.asarray(s, dtype=bool))
+        part = _Part(domain, A, b, len(parts))
+        part.neurons = list(neurons)
+        part.cell = np.asarray(s, dtype=bool)
+        parts.append(part)
+    return parts
+
+
+def _plan_first_layer(net, domain, n_parts, tol):
+    """Parts = cells of the fewest first-layer hyperplanes giving at least ``n_parts`` cells."""
+    neurons = _cut_neurons(net, domain, tol)
+    if not neurons or n_parts <= 1:
+        whole = _Part(domain, np.zeros((0, domain.dim)), np.zeros(0), 0)
+        whole.neurons, whole.cell = [], np.zeros(0, dtype=bool)
+        return [whole], [], 0
+    for m in range(1, len(neurons) + 1):
+        cells, thin = _cells(net, domain, neurons[:m], tol)
+        if len(cells) >= n_parts:
+            break
+    return _cell_parts(net, domain, neurons[:m], cells), neurons[:m], thin
+
+
+def _facet_between(net, domain, tol, p, k):
+    """Whether region ``p`` has a facet on neuron ``k``'s hyperplane inside the domain.
+
+    Across such a facet lies the pattern ``p`` with bit ``k`` flipped (no other
+    neuron changes sign there in a generic net), so this decides the edges
+    between two cells. One Chebyshev LP inside the hyperplane: the facet is
+    ``(d-1)``-dimensional iff a ``(d-1)``-ball fits in it.
+    """
+    from .lp import chebyshev_ball
+    from .results import pattern_rows
+
+    G, g = net.affine_preactivations(p, domain.input_map)
+    A, b, nz = pattern_rows(G, g, p, tol.zero_row)
+    keep = np.flatnonzero(nz) != k
+    Ad, bd = _domain_rows(domain)
+    A, b = np.vstack([A[keep], Ad]), np.concatenate([b[keep], bd])
+    na = float(np.linalg.norm(G[k]))
+    a, beta = G[k] / na, -g[k] / na  # the hyperplane a.u = beta
+    x0 = beta * a
+    eps = tol.empty * domain.scale
+    ball = domain.ball
+    if ball is not None:
+        c, R = ball
+        off = float(a @ c - beta)
+        if off * off >= R * R:
+            return False
+    if domain.dim == 1:
+        r = _radius_at(A, b, x0)
+        if ball is not None:
+            r = min(r, R - abs(off))
+        return r > eps
+    N = np.linalg.svd(a[None, :])[2][1:].T  # orthonormal basis of the hyperplane's directions
+    An, bn = A @ N, b - A @ x0
+    row = np.linalg.norm(A, axis=1)
+    par = np.linalg.norm(An, axis=1) <= 1e-12 * np.maximum(row, 1e-300)
+    if np.any(bn[par] <= eps * row[par]):
+        return False  # a row parallel to the hyperplane excludes it (or coincides: non-generic)
+    An, bn = An[~par], bn[~par]
+    if ball is not None:
+        ball = (N.T @ c, float(np.sqrt(R * R - off * off)))
+    if len(bn) == 0 and ball is None:
+        return True
+    cap = np.inf if domain.bounded else tol.radius_cap * domain.scale
+    res = chebyshev_ball(An, bn, radius_cap=cap, ball=ball)
+    return res is not None and res[0] is not None and res[1] > eps
+
+
+def _radius_at(A, b, x):
+    """Distance from ``x`` to the nearest row of ``{A u <= b}`` (negative outside)."""
+    if len(b) == 0:
+        return np.inf
+    return float(np.min((b - A @ x) / np.linalg.norm(A, axis=1)))
+
+
+def _check_cross_edges(net, domain, tol, pairs):
+    """For each ``(packed pattern, k)``: does the region share a facet on neuron ``k``'s hyperplane."""
+    n = net.n_neurons
+    out = []
+    for key, k in pairs:
+        p = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=n).astype(bool)
+        out.append(bool(_facet_between(net, domain, tol, p, k)))
+    return out
+
+
+def _cross_candidates(keys, n, neurons):
+    """``(key, k)`` for each found region active at cut neuron ``k`` whose flip at ``k`` was found too."""
+    if not keys:
+        return []
+    P = np.array([np.unpackbits(np.frombuffer(x, dtype=np.uint8), count=n) for x in keys],
+                 dtype=bool)
+    found = set(keys)
+    out = []
+    for k in neurons:
+        rows = np.flatnonzero(P[:, k])
+        Q = P[rows].copy()
+        Q[:, k] = False
+        for i, q in zip(rows, np.packbits(Q, axis=1)):
+            if q.tobytes() in found:
+                out.append((keys[i], int(k)))
+    return out
 
 
 # ------------------------------------------------------------- on a worker
@@ -292,7 +538,11 @@ class _Merge:
                 # Keep the largest certified ball: deterministic whatever the finishing order.
                 self.points[i], self.radii[i] = np.asarray(x, dtype=np.float64), float(r)
         for (a, c), neurons in zip(np.asarray(edges).reshape(-1, 2).tolist(), edge_neurons):
-            self.edges.setdefault(frozenset((keys[a], keys[c])), tuple(neurons))
+            # Where several neurons vanish on one facet, the two sides may each see a
+            # different subset of them: keep the union, whichever part reported first.
+            pair = frozenset((keys[a], keys[c]))
+            old = self.edges.get(pair, ())
+            self.edges[pair] = tuple(sorted(set(old) | {int(k) for k in neurons}))
         self.seconds += time.perf_counter() - t
 
     def result(self, net, domain, tol, complete, stop_reason, stats):
@@ -360,7 +610,7 @@ def _load_checkpoint(path, net, domain, tol):
         return None
     saved = from_json(path, network=net)
     plan = saved.stats.get("distributed")
-    if not isinstance(plan, dict) or "cuts" not in plan:
+    if not isinstance(plan, dict) or plan.get("split") not in ("boxes", "first_layer"):
         raise ValueError(
             f"{path} is not a progress file of a distributed run (no plan in its stats); "
             "resume needs the file a run with resume= wrote."
@@ -382,7 +632,7 @@ def _save_checkpoint(path, rs):
 
 def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=None,
                           max_regions=None, time_limit=None, progress=False, random_state=0,
-                          tolerances=None, resume=None, **engine_kwargs):
+                          tolerances=None, resume=None, split="auto", **engine_kwargs):
     """Enumerate the regions of ``net`` in ``domain`` on a dask cluster, part by part.
 
     This is what ``enumerate_regions(..., client=...)`` (or ``resume=...``) runs.
@@ -403,6 +653,13 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
     n_parts : int, optional
         Parts to split the domain into; default four per worker thread, so
         that dask can balance parts of unequal size.
+    split : {"auto", "first_layer", "boxes"}, default "auto"
+        How to cut the domain (:func:`plan_parts`). ``"auto"`` takes the
+        cells of first-layer hyperplanes (no duplicated pieces; the edges
+        between cells cost one LP per candidate pair, run on the workers
+        after the parts) unless a hidden bias after the first layer is
+        exactly zero, where a neuron can vanish on a whole region and the
+        pattern across a cell wall is not a single flip; then axis cuts.
     resume : str or Path, optional
         Progress file. If it exists, the parts it records as finished are
         not run again; the merged partial result is written to it as parts
@@ -445,27 +702,28 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
         saved = _load_checkpoint(resume, net, domain, tol) if resume is not None else None
         merge = _Merge()
         if saved is not None:
-            rs_saved, plan = saved
-            cuts = [np.asarray(c, dtype=np.float64).reshape(-1) for c in plan["cuts"]]
-            parts = _parts_from_cuts(domain, net, cuts, tol)
-            if len(parts) != plan.get("n_parts"):
-                raise ValueError(f"{resume} records {plan.get('n_parts')} parts but its cuts "
-                                 f"give {len(parts)}: the file was edited.")
-            done = set(plan["done"])
+            rs_saved, info = saved
+            parts = _parts_from_plan(net, domain, info, tol)
+            if len(parts) != info.get("n_parts"):
+                raise ValueError(f"{resume} records {info.get('n_parts')} parts but its plan "
+                                 f"gives {len(parts)}: the file was edited.")
+            plan = {k: info[k] for k in ("split", "cuts", "neurons", "cells", "thin_cells")
+                    if k in info}
+            done = set(info["done"])
             keys = [np.packbits(p).tobytes() for p in rs_saved.patterns]
             merge.add(keys, rs_saved.interior_points, rs_saved.radii, rs_saved.edges,
                       rs_saved.edge_neurons)
-            merge.pieces = int(plan.get("pieces", merge.pieces))
+            merge.pieces = int(info.get("pieces", merge.pieces))
             merge.n_thin = rs_saved.n_thin
-            merge.n_merged = int(plan.get("n_merged", 0))
-            merge.n_undecided = int(plan.get("n_undecided", 0))
+            merge.n_merged = int(info.get("n_merged", 0))
+            merge.n_undecided = int(info.get("n_undecided", 0))
             merge.lp_calls = int(rs_saved.stats.get("lp_calls") or 0)
-            cpu = {int(k): v for k, v in plan.get("cpu_seconds", {}).items()}
+            cpu = {int(k): v for k, v in info.get("cpu_seconds", {}).items()}
         else:
             if n_parts is None:
                 n_parts = 4 * n_workers if n_workers > 1 else 1
-            parts = plan_parts(net, domain, n_parts, random_state=base_seed, tolerances=tol)
-            cuts = parts[0].cuts
+            parts, plan = _plan(net, domain, int(n_parts), split, base_seed, tol)
+            merge.n_thin += plan.get("thin_cells", 0)
             done = set()
             cpu = {}
         todo = [p for p in parts if p.index not in done]
@@ -483,11 +741,12 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
                 "frontier": len(parts) - len(done),
                 "lp_calls": merge.lp_calls,
                 "distributed": {
-                    "split": "boxes", "cuts": [c.tolist() for c in cuts], "n_parts": len(parts),
-                    "done": sorted(done), "parts_run": parts_run, "n_workers": n_workers,
+                    **plan, "n_parts": len(parts), "done": sorted(done), "parts_run": parts_run, "n_workers": n_workers,
                     "pieces": merge.pieces,
                     "n_merged": merge.n_merged, "n_undecided": merge.n_undecided,
                     "cpu_seconds": {str(k): v for k, v in sorted(cpu.items())},
+                    "part_cpu_seconds": {str(k): v for k, v in sorted(part_cpu.items())},
+                    **cross,
                 },
             }
 
@@ -495,6 +754,8 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
             return merge.result(net, domain, tol, False, stop_reason or "interrupted", stats_now())
 
         parts_run = 0
+        part_cpu = {}
+        cross = {}
         run_id = uuid.uuid4().hex[:8]
         pending = {}
         stop_reason = None
@@ -532,6 +793,7 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
                     merge.n_undecided += out["n_undecided"]
                     merge.lp_calls += out["lp_calls"]
                     cpu[out["worker"]] = cpu.get(out["worker"], 0.0) + out["cpu_seconds"]
+                    part_cpu[part.index] = out["cpu_seconds"]
                     if out["finished"]:
                         done.add(part.index)
                     elif stop_reason is None:
@@ -544,6 +806,9 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
                     last_save = time.perf_counter()
                 if stop_reason:
                     break
+            if len(done) == len(parts) and plan.get("neurons"):
+                cross = _cross_edges(client, net, domain, tol, merge, plan["neurons"],
+                                     n_workers, run_id, cpu)
         except KeyboardInterrupt:
             stop_reason = "interrupted"
         except BaseException as exc:  # a part failed: keep what finished, then re-raise
@@ -569,6 +834,44 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
     finally:
         for obj in owned:
             obj.close()
+
+
+def _cross_edges(client, net, domain, tol, merge, neurons, n_workers, run_id, cpu):
+    """Add the edges between cells (across the cut neurons' hyperplanes); return their stats."""
+    t = time.perf_counter()
+    cand = [c for c in _cross_candidates(merge.keys, net.n_neurons, neurons)
+            if not _known_edge(merge, c)]
+    chunks = max(1, min(4 * n_workers, len(cand) // 64))
+    batches = [cand[i::chunks] for i in range(chunks)]
+    futures = [client.submit(_check_cross_edges_timed, net, domain, tol, b, pure=False,
+                             key=f"polyregions-edges-{run_id}-{i}")
+               for i, b in enumerate(batches) if b]
+    n_edges = 0
+    for fut, batch in zip(futures, [b for b in batches if b]):
+        ok, seconds, worker = fut.result()
+        cpu[worker] = cpu.get(worker, 0.0) + seconds
+        for (key, k), yes in zip(batch, ok):
+            if yes:
+                n = net.n_neurons
+                p = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=n)
+                p[k] = 0 if p[k] else 1
+                merge.edges.setdefault(frozenset((key, np.packbits(p).tobytes())), (int(k),))
+                n_edges += 1
+    return {"cross_candidates": len(cand), "cross_edges": n_edges,
+            "cross_seconds": time.perf_counter() - t}
+
+
+def _known_edge(merge, cand):
+    key, k = cand
+    p = np.unpackbits(np.frombuffer(key, dtype=np.uint8))
+    p[k] ^= 1
+    return frozenset((key, np.packbits(p).tobytes())) in merge.edges
+
+
+def _check_cross_edges_timed(net, domain, tol, pairs):
+    t = time.thread_time()
+    ok = _check_cross_edges(net, domain, tol, pairs)
+    return ok, time.thread_time() - t, os.getpid()
 
 
 def map_batch(fn, tasks, client, progress=False):

@@ -61,17 +61,17 @@ def assert_same_as_serial(dist, serial):
 
 
 CASES = [
-    (2, "box", [7, 7]),
-    (2, "ball", [7, 7]),
-    (3, "box", [6, 6]),
-    (3, "ball", [6, 6]),
-    (4, "box", [5, 5]),
-    (4, "ball", [6]),
+    (2, "box", [7, 7], "auto"),
+    (2, "ball", [7, 7], "boxes"),
+    (3, "box", [6, 6], "boxes"),
+    (3, "ball", [6, 6], "auto"),
+    (4, "box", [5, 5], "auto"),
+    (4, "ball", [6], "boxes"),
 ]
 
 
-@pytest.mark.parametrize("d, kind, widths", CASES)
-def test_distributed_equals_serial(client, d, kind, widths):
+@pytest.mark.parametrize("d, kind, widths, split", CASES)
+def test_distributed_equals_serial(client, d, kind, widths, split):
     net = random_network(d, widths, bias_std=0.3, random_state=10 * d + len(kind))
     rng = np.random.default_rng(d)
     if kind == "box":
@@ -79,21 +79,48 @@ def test_distributed_equals_serial(client, d, kind, widths):
     else:
         dom = Ball(0.1 * rng.normal(size=d), 0.9)
     serial = enumerate_regions(net, dom)
-    dist = enumerate_regions(net, dom, client=client)
+    if split == "auto":  # the public entry point; a generic net is cut along first-layer cells
+        dist = enumerate_regions(net, dom, client=client)
+        assert count_regions(net, dom, client=client) == serial.n_regions
+    else:
+        dist = enumerate_distributed(net, dom, client=client, split=split)
     assert_same_as_serial(dist, serial)
     info = dist.stats["distributed"]
     assert info["n_parts"] > 1 and info["pieces"] == dist.n_regions + info["duplicated_pieces"]
-    assert count_regions(net, dom, client=client) == serial.n_regions
+    if split == "auto":
+        assert info["split"] == "first_layer" and info["duplicated_pieces"] == 0
+        assert info["cross_edges"] > 0  # some edges join two cells: found by the LP check
 
 
-def test_slice_and_whole_space(client):
+@pytest.mark.parametrize("split", ["boxes", "first_layer"])
+def test_slice_and_whole_space(client, split):
     net = random_network(3, [6, 6], bias_std=0.5, random_state=3)
     sl = Slice.plane(np.zeros(3), [1.0, 0.2, 0.0], [0.0, 1.0, -0.3], lo=(-1, -1), hi=(1, 1))
-    assert_same_as_serial(enumerate_distributed(net, sl, client=client, n_parts=5),
+    assert_same_as_serial(enumerate_distributed(net, sl, client=client, n_parts=5, split=split),
                           enumerate_regions(net, sl))
+    disc = Slice.around(np.ones(3), 0.8, shape="disc", random_state=1)
+    assert_same_as_serial(enumerate_distributed(net, disc, client=client, n_parts=4, split=split),
+                          enumerate_regions(net, disc))
     net2 = random_network(2, [5, 5], bias_std=0.5, random_state=4)
-    whole = enumerate_distributed(net2, WholeSpace(2), client=client, n_parts=6)
+    whole = enumerate_distributed(net2, WholeSpace(2), client=client, n_parts=6, split=split)
     assert_same_as_serial(whole, enumerate_regions(net2))
+
+
+def test_degenerate_net_is_cut_along_axes(client):
+    """Zero biases: a neuron can vanish on a whole region, so auto falls back to axis cuts."""
+    from polyregions import ReLUNetwork
+
+    net = ReLUNetwork.from_weights(
+        [[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[1.0, -1.0, 0.5], [0.3, 1.0, -1.0]], [[1.0, 1.0]]],
+        [[0.0, 0.0, -0.5], [0.0, 0.0], [0.0]])
+    box = Box([-1, -1], [1, 1])
+    rs = enumerate_regions(net, box, client=client)
+    serial = enumerate_regions(net, box)
+    assert rs.stats["distributed"]["split"] == "boxes"
+    assert keyset(rs) == keyset(serial) and rs.status == serial.status
+    # Several neurons vanish on some facets, and which of them an edge names depends on the
+    # side the search reached it from (in the serial engine too): compare the edges only.
+    assert {pair for pair, _ in edgeset(rs)} == {pair for pair, _ in edgeset(serial)}
 
 
 def test_plan_covers_domain_once():
