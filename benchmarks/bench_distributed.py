@@ -8,12 +8,17 @@ enumerated
    (``n_jobs=2``);
 2. on a ``LocalCluster`` of 1, 2, 4 and 8 single-threaded worker processes
    (default split: four parts per worker), printing wall seconds, the speed-up
-   over serial, the CPU seconds each worker spent in parts, the speed-up the
-   CPU figures predict on idle cores (serial CPU / busiest worker's CPU), the
-   pieces, duplicated pieces and the merge time;
-3. split into 1, 2, 4, 8, 16 and 32 parts on two workers, printing the
-   duplicated pieces and the total worker CPU against the serial CPU (the
-   price of the split, which is what a real cluster pays).
+   over serial, the CPU seconds each worker spent, the speed-up the CPU
+   figures predict on idle cores, duplicated pieces, the merge time and the
+   time of the edge checks between cells;
+3. split into 2 to 32 parts both ways (cells of first-layer hyperplanes,
+   axis-parallel boxes) on two workers, printing the duplicated pieces, the
+   edge-check LPs between cells and the total worker CPU against the serial
+   CPU (the price of the split, which is what a real cluster pays).
+
+"Predicted x on idle cores" replays the measured CPU seconds of each part on
+``n`` idle workers (parts handed out in order to the first free worker, as
+dask does, then the edge checks spread evenly): serial CPU / that makespan.
 
 Wall times on a shared machine measure the load as much as the code; the
 CPU columns do not, which is why they are printed beside them.
@@ -51,12 +56,30 @@ def cluster(n):
     return lc, client
 
 
+def makespan(part_cpu, n, tail=0.0):
+    """Wall time of the parts on ``n`` idle workers, handed out in order to the first free one.
+
+    ``tail`` (the edge checks between cells, spread over the workers) is added.
+    """
+    free = [0.0] * n
+    for c in part_cpu:
+        i = free.index(min(free))
+        free[i] += c
+    return max(free) + tail / n
+
+
+def cross_cpu(info, part_cpu_total):
+    """CPU of the edge checks: what the workers spent beyond the parts."""
+    return max(0.0, sum(info["cpu_seconds"].values()) - part_cpu_total)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--net", default="4-16,16", help="DIM-WIDTH,WIDTH,... (default 4-16,16)")
     ap.add_argument("--bias-std", type=float, default=0.01)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
-    ap.add_argument("--parts", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
+    ap.add_argument("--parts", type=int, nargs="+", default=[2, 8, 32])
+    ap.add_argument("--splits", nargs="+", default=["first_layer", "boxes"])
     ap.add_argument("--skip-pool", action="store_true")
     args = ap.parse_args(argv)
     d, widths = args.net.split("-")
@@ -66,17 +89,24 @@ def main(argv=None):
     print(f"net {d}-{widths} bias_std {args.bias_std}, box [-1,1]^{d}; "
           f"load average {os.getloadavg()[0]:.1f} at start on {os.cpu_count()} cores")
 
+    import resource
+
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     serial, s_wall, s_cpu = timed(lambda: enumerate_regions(net, box))
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     R = serial.n_regions
     keys = {p.tobytes() for p in np.packbits(serial.patterns, axis=1)}
-    print(f"serial: {R} regions, {s_wall:.1f} s wall, {s_cpu:.1f} s CPU")
+    edges = len(serial.edges)
+    print(f"serial: {R} regions, {edges} edges, {s_wall:.1f} s wall, {s_cpu:.1f} s CPU "
+          f"({1e3 * s_cpu / R:.2f} ms/region); peak RSS grew {(rss1 - rss0) / 1024:.0f} MB "
+          f"({(rss1 - rss0) * 1024 / R:.0f} bytes/region)")
     if not args.skip_pool:
         pool, p_wall, _ = timed(lambda: enumerate_regions(net, box, n_jobs=2))
         assert pool.n_regions == R
         print(f"process pool n_jobs=2: {p_wall:.1f} s wall ({s_wall / p_wall:.2f}x)")
 
-    print("\n| workers | parts | wall s | x serial (wall) | CPU s per worker | x serial (CPU, "
-          "predicted) | pieces | duplicated | merge s | load |")
+    print("\n| workers | parts | wall s | x serial (wall) | CPU s per worker | predicted x on idle "
+          "cores | duplicated pieces | merge s | edge checks s | load |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n in args.workers:
         lc, client = cluster(n)
@@ -86,27 +116,45 @@ def main(argv=None):
             client.close()
             lc.close()
         info = rs.stats["distributed"]
-        assert rs.n_regions == R and {p.tobytes() for p in np.packbits(rs.patterns, axis=1)} == keys
+        assert rs.n_regions == R and len(rs.edges) == edges
+        assert {p.tobytes() for p in np.packbits(rs.patterns, axis=1)} == keys
         cpu = sorted(info["cpu_seconds"].values(), reverse=True)
-        print(f"| {n} | {info['n_parts']} | {wall:.1f} | {s_wall / wall:.2f}x | "
-              f"{' / '.join(f'{c:.1f}' for c in cpu)} | {s_cpu / max(cpu):.2f}x | "
-              f"{info['pieces']} | {info['duplicated_pieces']} "
-              f"({100 * info['duplicated_pieces'] / R:.1f}%) | {info['merge_seconds']:.2f} | "
-              f"{os.getloadavg()[0]:.1f} |")
+        parts = [info["part_cpu_seconds"][str(i)] for i in range(info["n_parts"])]
+        pred = s_cpu / makespan(parts, n, cross_cpu(info, sum(parts)))
+        print(f"| {n} | {info['n_parts']} ({info['split']}) | {wall:.1f} | {s_wall / wall:.2f}x | "
+              f"{' / '.join(f'{c:.1f}' for c in cpu)} | {pred:.2f}x | "
+              f"{info['duplicated_pieces']} | {info['merge_seconds']:.2f} | "
+              f"{info.get('cross_seconds', 0.0):.2f} | {os.getloadavg()[0]:.1f} |")
 
-    print("\n| parts (2 workers) | pieces | duplicated | duplicated % | worker CPU s (sum) | "
-          "CPU / serial CPU | merge s |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| split | parts | pieces | duplicated (% of regions) | edge-check LPs | worker CPU s "
+          "| CPU / serial CPU | predicted x, 2 workers | merge s |")
+    print("|---|---|---|---|---|---|---|---|---|")
     lc, client = cluster(2)
     try:
-        for k in args.parts:
-            rs = enumerate_distributed(net, box, client=client, n_parts=k)
-            info = rs.stats["distributed"]
-            assert rs.n_regions == R
-            tot = sum(info["cpu_seconds"].values())
-            print(f"| {info['n_parts']} | {info['pieces']} | {info['duplicated_pieces']} | "
-                  f"{100 * info['duplicated_pieces'] / R:.1f} | {tot:.1f} | {tot / s_cpu:.2f} | "
-                  f"{info['merge_seconds']:.2f} |")
+        for split in args.splits:
+            for k in args.parts:
+                rs = enumerate_distributed(net, box, client=client, n_parts=k, split=split)
+                info = rs.stats["distributed"]
+                assert rs.n_regions == R and len(rs.edges) == edges
+                tot = sum(info["cpu_seconds"].values())
+                parts = [info["part_cpu_seconds"][str(i)] for i in range(info["n_parts"])]
+                pred = s_cpu / makespan(parts, 2, cross_cpu(info, sum(parts)))
+                print(f"| {split} | {info['n_parts']} | {info['pieces']} | "
+                      f"{info['duplicated_pieces']} ({100 * info['duplicated_pieces'] / R:.1f}%) | "
+                      f"{info.get('cross_candidates', 0)} | {tot:.1f} | {tot / s_cpu:.2f} | "
+                      f"{pred:.2f}x | {info['merge_seconds']:.2f} |")
+        # Client-side memory of the merge (the workers are other processes).
+        import tracemalloc
+
+        tracemalloc.start()
+        rs, m_wall, _ = timed(lambda: enumerate_distributed(net, box, client=client, n_parts=8))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        info = rs.stats["distributed"]
+        print(f"\nclient (merge) peak traced memory: {peak / 2**20:.0f} MB = {peak / R:.0f} "
+              f"bytes/region; merge {1e6 * info['merge_seconds'] / R:.1f} us/region; "
+              f"edge checks between cells: {info.get('cross_candidates', 0)} LPs, "
+              f"{info.get('cross_seconds', 0.0):.2f} s wall")
     finally:
         client.close()
         lc.close()

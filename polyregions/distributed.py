@@ -753,6 +753,25 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
         def partial():
             return merge.result(net, domain, tol, False, stop_reason or "interrupted", stats_now())
 
+        def absorb(fut):
+            """Merge a finished part; return its stop reason if a budget stopped it."""
+            part = pending.pop(fut)
+            out = fut.result()  # re-raises a part's exception here
+            merge.add(out["keys"], out["points"], out["radii"], out["edges"], out["edge_neurons"])
+            merge.n_thin += out["n_thin"]
+            merge.n_merged += out["n_merged"]
+            merge.n_undecided += out["n_undecided"]
+            merge.lp_calls += out["lp_calls"]
+            cpu[out["worker"]] = cpu.get(out["worker"], 0.0) + out["cpu_seconds"]
+            part_cpu[part.index] = out["cpu_seconds"]
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(regions=len(merge.keys), refresh=False)
+            if out["finished"]:
+                done.add(part.index)
+                return None
+            return out["stop_reason"]
+
         parts_run = 0
         part_cpu = {}
         cross = {}
@@ -784,28 +803,18 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
                     parts_run += 1
                 _wait(pending, 0.25)
                 for fut in [f for f in pending if f.done()]:
-                    part = pending.pop(fut)
-                    out = fut.result()  # re-raises a part's exception here
-                    merge.add(out["keys"], out["points"], out["radii"], out["edges"],
-                              out["edge_neurons"])
-                    merge.n_thin += out["n_thin"]
-                    merge.n_merged += out["n_merged"]
-                    merge.n_undecided += out["n_undecided"]
-                    merge.lp_calls += out["lp_calls"]
-                    cpu[out["worker"]] = cpu.get(out["worker"], 0.0) + out["cpu_seconds"]
-                    part_cpu[part.index] = out["cpu_seconds"]
-                    if out["finished"]:
-                        done.add(part.index)
-                    elif stop_reason is None:
-                        stop_reason = out["stop_reason"]  # a budget ran out inside the part
-                    if bar is not None:
-                        bar.update(1)
-                        bar.set_postfix(regions=len(merge.keys), refresh=False)
+                    reason = absorb(fut)
+                    stop_reason = stop_reason or reason
                 if resume is not None and time.perf_counter() - last_save > CHECKPOINT_EVERY:
                     _save_checkpoint(resume, partial())
                     last_save = time.perf_counter()
                 if stop_reason:
                     break
+            if stop_reason == "time_limit" and pending:
+                # Parts started with what was left of the time stop about now: keep their regions.
+                _wait(pending, min(5.0, 0.1 * time_limit), all_=True)
+                for fut in [f for f in pending if f.done()]:
+                    absorb(fut)
             if len(done) == len(parts) and plan.get("neurons"):
                 cross = _cross_edges(client, net, domain, tol, merge, plan["neurons"],
                                      n_workers, run_id, cpu)
@@ -925,11 +934,12 @@ def _budget_spent(max_regions, n_found, time_limit, t_start):
     return None
 
 
-def _wait(pending, timeout):
+def _wait(pending, timeout, all_=False):
     from distributed import wait
 
     if pending:
         try:
-            wait(list(pending), timeout=timeout, return_when="FIRST_COMPLETED")
+            wait(list(pending), timeout=timeout,
+                 return_when="ALL_COMPLETED" if all_ else "FIRST_COMPLETED")
         except Exception:  # dask raises its own TimeoutError class
             pass
