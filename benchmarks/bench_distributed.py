@@ -106,10 +106,10 @@ def main(argv=None):
         print(f"process pool n_jobs=2: {p_wall:.1f} s wall ({s_wall / p_wall:.2f}x)")
 
     print("\n| workers | parts | wall s | x serial (wall) | CPU s per worker | predicted x on idle "
-          "cores | duplicated pieces | merge s | edge checks s | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "cores | duplicated pieces | merge s | edge checks s | cluster start s | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.workers:
-        lc, client = cluster(n)
+        (lc, client), start, _ = timed(lambda: cluster(n))
         try:
             rs, wall, _ = timed(lambda: enumerate_regions(net, box, client=client))
         finally:
@@ -124,7 +124,7 @@ def main(argv=None):
         print(f"| {n} | {info['n_parts']} ({info['split']}) | {wall:.1f} | {s_wall / wall:.2f}x | "
               f"{' / '.join(f'{c:.1f}' for c in cpu)} | {pred:.2f}x | "
               f"{info['duplicated_pieces']} | {info['merge_seconds']:.2f} | "
-              f"{info.get('cross_seconds', 0.0):.2f} | {os.getloadavg()[0]:.1f} |")
+              f"{info.get('cross_seconds', 0.0):.2f} | {start:.1f} | {os.getloadavg()[0]:.1f} |")
 
     print("\n| split | parts | pieces | duplicated (% of regions) | edge-check LPs | worker CPU s "
           "| CPU / serial CPU | predicted x, 2 workers | merge s |")
