@@ -73,7 +73,10 @@ class _Engine:
         self.radius_min = tol.radius * self.scale
         self.radius_empty = tol.empty * self.scale
         self.basis = None
-        if self.ball is not None and net.n_neurons:
+        # A ball with rows of its own (a part of a ball in a distributed run, a disc slice's
+        # square): the rows count as constraints in the ball path too.
+        self.ball_rows = self.ball is not None and len(domain.halfspaces[1]) > 0
+        if self.ball is not None and net.n_neurons and not self.ball_rows:
             # Every neuron's gradient is a combination of the first layer's rows, so a
             # region is a cylinder over its trace on their span: the ball's decisions
             # live in that subspace (16-D for a 784-input net with 16 first neurons).
@@ -130,8 +133,8 @@ class _Engine:
         a point strictly inside the region's own rows.
         """
         c, R = self.ball
-        # The ball domain has no rows of its own (the engine's box, owner -1, is rebuilt below).
-        idx = np.flatnonzero(owner >= 0)
+        # Without rows of its own, the engine's box (owner -1) is left out: it is rebuilt below.
+        idx = np.arange(len(b)) if self.ball_rows else np.flatnonzero(owner >= 0)
         An, bn = A[idx], b[idx]
         Ay = An if self.basis is None else An @ self.basis
         by = bn - An @ c
@@ -165,6 +168,8 @@ class _Engine:
         zero = np.zeros(Ay.shape[1])
         out = []
         for group in groups:
+            if np.any(owner[idx[group]] < 0):
+                continue  # the facet lies on the domain's own boundary
             j = group[0]
             meets = facet_in_ball(Ay, by, j, zero, self.ball[1], x0=y0 if kind == "region" else None)
             self.qp_calls += meets.n_qp
