@@ -4,7 +4,7 @@ One fixed-seed He-normal net (default 4-[16,16], biases N(0, 0.01^2), in
 [-1, 1]^4: 32,229 regions, about 24 s serially on an idle core) is
 enumerated
 
-1. serially (``enumerate_regions(net, box)``) and with today's process pool
+1. serially (``enumerate_regions(net, box, method=args.method)``) and with today's process pool
    (``n_jobs=2``);
 2. on a ``LocalCluster`` of 1, 2, 4 and 8 single-threaded worker processes
    (default split: four parts per worker), printing wall seconds, the speed-up
@@ -78,9 +78,13 @@ def main(argv=None):
     ap.add_argument("--net", default="4-16,16", help="DIM-WIDTH,WIDTH,... (default 4-16,16)")
     ap.add_argument("--bias-std", type=float, default=0.01)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
-    ap.add_argument("--parts", type=int, nargs="+", default=[2, 8, 32])
+    ap.add_argument("--parts", type=int, nargs="+", default=[4, 16])
     ap.add_argument("--splits", nargs="+", default=["first_layer", "boxes"])
     ap.add_argument("--skip-pool", action="store_true")
+    ap.add_argument("--method", default="lp",
+                    help="engine in the parts and the serial run (default the LP search; boxes "
+                         "up to 8-D are far faster with the subdivision engine, which needs no "
+                         "cluster at this size)")
     args = ap.parse_args(argv)
     d, widths = args.net.split("-")
     d, widths = int(d), [int(w) for w in widths.split(",")]
@@ -92,7 +96,7 @@ def main(argv=None):
     import resource
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    serial, s_wall, s_cpu = timed(lambda: enumerate_regions(net, box))
+    serial, s_wall, s_cpu = timed(lambda: enumerate_regions(net, box, method=args.method))
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     R = serial.n_regions
     keys = {p.tobytes() for p in np.packbits(serial.patterns, axis=1)}
@@ -101,7 +105,7 @@ def main(argv=None):
           f"({1e3 * s_cpu / R:.2f} ms/region); peak RSS grew {(rss1 - rss0) / 1024:.0f} MB "
           f"({(rss1 - rss0) * 1024 / R:.0f} bytes/region)")
     if not args.skip_pool:
-        pool, p_wall, _ = timed(lambda: enumerate_regions(net, box, n_jobs=2))
+        pool, p_wall, _ = timed(lambda: enumerate_regions(net, box, n_jobs=2, method=args.method))
         assert pool.n_regions == R
         print(f"process pool n_jobs=2: {p_wall:.1f} s wall ({s_wall / p_wall:.2f}x)")
 
@@ -111,7 +115,7 @@ def main(argv=None):
     for n in args.workers:
         (lc, client), start, _ = timed(lambda: cluster(n))
         try:
-            rs, wall, _ = timed(lambda: enumerate_regions(net, box, client=client))
+            rs, wall, _ = timed(lambda: enumerate_regions(net, box, client=client, method=args.method))
         finally:
             client.close()
             lc.close()
@@ -133,7 +137,8 @@ def main(argv=None):
     try:
         for split in args.splits:
             for k in args.parts:
-                rs = enumerate_distributed(net, box, client=client, n_parts=k, split=split)
+                rs = enumerate_distributed(net, box, client=client, n_parts=k, split=split,
+                                           method=args.method)
                 info = rs.stats["distributed"]
                 assert rs.n_regions == R and len(rs.edges) == edges
                 tot = sum(info["cpu_seconds"].values())
@@ -147,7 +152,8 @@ def main(argv=None):
         import tracemalloc
 
         tracemalloc.start()
-        rs, m_wall, _ = timed(lambda: enumerate_distributed(net, box, client=client, n_parts=8))
+        rs, m_wall, _ = timed(lambda: enumerate_distributed(net, box, client=client, n_parts=8,
+                                                                   method=args.method))
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         info = rs.stats["distributed"]

@@ -139,6 +139,23 @@ class _Part(Domain):
         return f"Part({self.index}, {len(self.b_cut)} cut rows, parent={self.parent!r})"
 
 
+class _BoxPart(Box):
+    """A grid cell of a Box domain: itself a Box, so the subdivision engine takes it.
+
+    It keeps the parent's scale, so tolerances mean the same lengths as in the
+    serial run.
+    """
+
+    def __init__(self, parent, lo, hi, index):
+        super().__init__(lo, hi)
+        self.parent = parent
+        self.index = int(index)
+
+    @property
+    def scale(self):
+        return self.parent.scale
+
+
 def _extent(domain, net):
     """A finite box ``(lo, hi)`` to cut, and whether the outer cells extend to infinity."""
     if isinstance(domain, Box):
@@ -225,26 +242,34 @@ def plan_parts(net, domain, n_parts, random_state=0, tolerances=None, split="box
     return _plan(net, domain, int(n_parts), split, random_state, tol)[0]
 
 
-def _auto_split(net):
-    """``"first_layer"`` unless a deeper bias is exactly zero.
+def _auto_split(net, domain, method="auto"):
+    """``"first_layer"`` unless the parts should be boxes.
 
-    A zero bias lets a neuron be identically zero on a region; across a cell
-    boundary its sign then follows the facet's normal, not a single bit flip,
-    which the edge check between cells does not model.
+    Boxes when the domain is a box the subdivision engine would take (its
+    grid cells are boxes it takes too, and it is far faster there than the
+    LP search the cells of the first layer need), and when a deeper bias is
+    exactly zero: a neuron can then be identically zero on a region, and
+    across a cell boundary its sign follows the facet's normal, not a single
+    bit flip, which the edge check between cells does not model.
     """
     if net.n_neurons == 0:
         return "boxes"
+    if method in ("auto", "subdivision") and type(domain) is Box:
+        from .subdivision import choose_method
+
+        if method == "subdivision" or choose_method(net, domain) == "subdivision":
+            return "boxes"
     if any(np.any(b == 0) for b in net.biases[1:-1]):
         return "boxes"
     return "first_layer"
 
 
-def _plan(net, domain, n_parts, split, random_state, tol):
+def _plan(net, domain, n_parts, split, random_state, tol, method="auto"):
     """``(parts, plan)``: the parts and a JSON-ready description that rebuilds them."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}; got {split!r}.")
     if split == "auto":
-        split = _auto_split(net)
+        split = _auto_split(net, domain, method)
     if split == "first_layer":
         parts, neurons, thin = _plan_first_layer(net, domain, n_parts, tol)
         plan = {"split": "first_layer", "neurons": neurons,
@@ -301,7 +326,10 @@ def _parts_from_cuts(domain, net, cuts, tol):
     for idx in itertools.product(*[range(len(e) - 1) for e in edges]):
         plo = np.array([edges[a][i] for a, i in enumerate(idx)])
         phi = np.array([edges[a][i + 1] for a, i in enumerate(idx)])
-        part = _Part.box(domain, plo, phi, len(parts))
+        if type(domain) is Box:
+            part = _BoxPart(domain, plo, phi, len(parts))
+        else:
+            part = _Part.box(domain, plo, phi, len(parts))
         if domain.ball is not None or isinstance(domain, Polytope):
             # Corners of a ball's box, or cells outside a polytope, hold no region.
             if part.inscribed_ball()[1] <= tol.radius * domain.scale:
@@ -722,7 +750,8 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
         else:
             if n_parts is None:
                 n_parts = 4 * n_workers if n_workers > 1 else 1
-            parts, plan = _plan(net, domain, int(n_parts), split, base_seed, tol)
+            parts, plan = _plan(net, domain, int(n_parts), split, base_seed, tol,
+                                engine_kwargs.get("method", "auto"))
             merge.n_thin += plan.get("thin_cells", 0)
             done = set()
             cpu = {}

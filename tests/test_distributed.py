@@ -61,11 +61,11 @@ def assert_same_as_serial(dist, serial):
 
 
 CASES = [
-    (2, "box", [7, 7], "auto"),
+    (2, "box", [7, 7], "auto"),  # a box: grid cells, each a Box for the subdivision engine
     (2, "ball", [7, 7], "boxes"),
-    (3, "box", [6, 6], "boxes"),
-    (3, "ball", [6, 6], "auto"),
-    (4, "box", [5, 5], "auto"),
+    (3, "box", [6, 6], "first_layer"),
+    (3, "ball", [6, 6], "auto"),  # a ball: cells of first-layer hyperplanes, LP search
+    (4, "box", [5, 5], "first_layer"),
     (4, "ball", [6], "boxes"),
 ]
 
@@ -88,7 +88,9 @@ def test_distributed_equals_serial(client, d, kind, widths, split):
     info = dist.stats["distributed"]
     assert info["n_parts"] > 1 and info["pieces"] == dist.n_regions + info["duplicated_pieces"]
     if split == "auto":
-        assert info["split"] == "first_layer" and info["duplicated_pieces"] == 0
+        assert info["split"] == ("boxes" if kind == "box" else "first_layer")
+    if info["split"] == "first_layer":
+        assert info["duplicated_pieces"] == 0
         assert info["cross_edges"] > 0  # some edges join two cells: found by the LP check
 
 
@@ -161,7 +163,7 @@ def test_bad_client(client):
 def test_budgets_hold_across_the_cluster(client):
     net = random_network(3, [8, 8], bias_std=0.3, random_state=1)
     box = Box(-np.ones(3), np.ones(3))
-    rs = enumerate_distributed(net, box, client=client, max_regions=20, n_parts=8)
+    rs = enumerate_distributed(net, box, client=client, max_regions=20, n_parts=8, method="lp")
     assert rs.status == "lower_bound" and rs.stop_reason == "max_regions"
     assert rs.n_regions >= 20
     assert len(rs.check_patterns()) == 0
@@ -175,14 +177,14 @@ def test_resume_after_interrupt_gives_serial_result(client, tmp_path):
     serial = enumerate_regions(net, box)
     path = tmp_path / "progress.json"
     # A budget of half the regions stops the run after some parts finished, others not.
-    first = enumerate_distributed(net, box, client=client, n_parts=8,
+    first = enumerate_distributed(net, box, client=client, n_parts=8, method="lp",
                                   max_regions=serial.n_regions // 2, resume=path)
     assert first.status == "lower_bound"
     done = first.stats["distributed"]["done"]
     assert 0 < len(done) < 8
     saved = from_json(path)  # the progress file is an ordinary saved (partial) result
     assert saved.n_regions == first.n_regions and not saved.complete
-    second = enumerate_regions(net, box, client=client, resume=path)
+    second = enumerate_regions(net, box, client=client, resume=path, method="lp")
     assert_same_as_serial(second, serial)
     assert second.stats["distributed"]["parts_run"] == 8 - len(done)
     assert from_json(path).complete
@@ -206,7 +208,7 @@ def test_worker_killed_mid_run_still_gives_serial_result(client):
     serial = enumerate_regions(net, box)
     out = {}
     run = threading.Thread(target=lambda: out.setdefault(
-        "rs", enumerate_distributed(net, box, client=client, n_parts=6)))
+        "rs", enumerate_distributed(net, box, client=client, n_parts=6, method="lp")))
     run.start()
     busy, deadline = [], time.monotonic() + 60
     while not busy and time.monotonic() < deadline:
@@ -259,7 +261,8 @@ def test_batch_on_the_cluster_equals_local(client):
 def test_time_limit_gives_a_certified_lower_bound(client):
     net = random_network(3, [10, 10], bias_std=0.3, random_state=1)
     box = Box(-np.ones(3), np.ones(3))
-    rs = enumerate_regions(net, box, client=client, time_limit=0.2)  # ~1,500 regions: > 0.2 s
+    # About 1,500 regions by the LP search: more than 0.2 s.
+    rs = enumerate_regions(net, box, client=client, time_limit=0.2, method="lp")
     assert rs.status == "lower_bound" and rs.stop_reason == "time_limit"
     assert len(rs.check_patterns()) == 0
     assert rs.stats["seconds"] < 0.2 + 5.5  # the deadline, plus at most the grace for parts
