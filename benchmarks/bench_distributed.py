@@ -4,7 +4,7 @@ One fixed-seed He-normal net (default 4-[16,16], biases N(0, 0.01^2), in
 [-1, 1]^4: 32,229 regions, about 24 s serially on an idle core) is
 enumerated
 
-1. serially (``enumerate_regions(net, box, method=args.method)``) and with today's process pool
+1. serially (``enumerate_regions(net, box, method=...)``) and with today's process pool
    (``n_jobs=2``);
 2. on a ``LocalCluster`` of 1, 2, 4 and 8 single-threaded worker processes
    (default split: four parts per worker), printing wall seconds, the speed-up

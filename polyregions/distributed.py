@@ -1,28 +1,33 @@
 """Scale-out: one enumeration split into coarse parts and run on a dask cluster.
 
-The domain is cut into sub-boxes ("parts") along axis-parallel hyperplanes at
-generic, slightly randomised positions, so that no cut coincides with a
-neuron hyperplane. Each part (the domain intersected with one cell of the
-grid, itself a convex domain) is enumerated by the ordinary engine through
-:func:`~polyregions.enumeration.enumerate_regions` on a dask worker, and the
-parts are merged:
+The domain is cut into convex *parts*, each enumerated by the ordinary engine
+through :func:`~polyregions.enumeration.enumerate_regions` on a dask worker,
+and the parts are merged. Two ways to cut (:func:`plan_parts`):
 
-* a region met by several parts appears once (keyed by its pattern); its
-  certificate is the part's with the largest radius -- a ball inside
-  ``region ∩ part`` lies inside ``region ∩ domain``, so any part's
-  certificate is valid;
-* edges are the union of the parts' edges, mapped to the merged indices (a
-  facet inside the domain meets the interior of some part, where that part's
-  search crosses it);
-* regions are sorted by packed pattern, so the result does not depend on
-  which worker finished first and equals the serial one up to that order.
+* ``"first_layer"``: the cells of a few first-layer hyperplanes (those
+  passing nearest the domain's centre). Every region lies in exactly one
+  cell -- its pattern fixes those neurons' signs -- so no region is
+  enumerated twice and each keeps its serial radius. The engine treats a
+  cell wall as the domain's boundary, so the edges across it are decided
+  after the parts: for each found region whose pattern with one cut
+  neuron's bit flipped was found too, one Chebyshev LP inside that neuron's
+  hyperplane says whether the shared facet is ``(d-1)``-dimensional inside
+  the domain (these checks also run on the workers).
+* ``"boxes"``: a grid of axis-parallel cuts at generic, slightly randomised
+  positions. A region met by a cut is enumerated in every part it meets
+  (*duplicated pieces*, reported in ``stats["distributed"]``); a facet inside
+  the domain meets the interior of some part, whose search crosses it, so
+  the parts' edges are all the edges. The cells of a :class:`Box` are boxes,
+  which the subdivision engine takes, so a box it would take is cut this way.
 
-Every part keeps the parent domain's :attr:`~polyregions.domain.Domain.scale`,
-so all tolerances mean the same lengths as in the serial run.
-
-A region cut by ``k`` cuts is enumerated in up to ``2^k`` parts: those extra
-*duplicated pieces* are the price of the split and are reported in
-``RegionSet.stats["distributed"]``.
+The merge keys regions by pattern: a region met by several parts appears
+once, with the largest of its certified radii (a ball inside ``region ∩
+part`` lies inside ``region ∩ domain``, so any part's certificate is valid);
+edges are the union, mapped to the merged indices; regions are sorted by
+packed pattern, so the result does not depend on which worker finished first
+and equals the serial one. Every part keeps the parent domain's
+:attr:`~polyregions.domain.Domain.scale`, so all tolerances mean the same
+lengths as in the serial run.
 
 Faults: a part is a pure function of its inputs, so when a worker dies dask
 reruns the part elsewhere (up to ``distributed.scheduler.allowed-failures``
