@@ -223,7 +223,7 @@ def _best_on_segment(A, b, norms, c, radius, p, z):
     return p + best_t * dz
 
 
-def region_in_ball(A, b, center, radius, *, target=0.0, interior=None, max_cuts=None):
+def region_in_ball(A, b, center, radius, *, target=0.0, rtol=None, interior=None, max_cuts=None):
     """Decide whether ``R = {A x <= b}`` meets the open ball ``B(center, radius)`` in a set with interior.
 
     Parameters
@@ -237,6 +237,10 @@ def region_in_ball(A, b, center, radius, *, target=0.0, interior=None, max_cuts=
         Work on until the certified radius of ``R ∩ B`` exceeds ``target``
         or its upper bound falls to ``target`` (the engine passes its
         full-dimension threshold); ``meets`` itself is about radius ``> 0``.
+    rtol : float, optional
+        Also work on until the certified radius is within this relative
+        distance of its upper bound (a near-largest inscribed ball; costs
+        tangent-cut LPs, which converge slowly in high dimension).
     interior : (x, r), optional
         ``R``'s Chebyshev centre and certified radius if already known.
     max_cuts : int, optional
@@ -295,21 +299,22 @@ def region_in_ball(A, b, center, radius, *, target=0.0, interior=None, max_cuts=
         r = inscribed_radius(A, b, x, (c, radius))
         if r > best_r:
             best_x, best_r = x, r
-    if best_r <= target < r_hi and max_cuts > 0:
+    if (best_r <= target < r_hi or (rtol is not None and best_r < (1 - rtol) * r_hi)) and max_cuts > 0:
         best_x, best_r, r_hi, used = _tangent_cuts(A, b, norms, c, radius, best_x, best_r, r_hi,
-                                                   near, target, max_cuts)
+                                                   near, target, rtol, max_cuts)
         n_lp += used
     meets = True if best_r > 0 else (False if r_hi <= 0 else None)
     return result(meets, best_x, best_r, max(r_hi, best_r), dist, z, rz)
 
 
-def _tangent_cuts(A, b, norms, c, radius, best_x, best_r, r_hi, near, target, max_cuts):
+def _tangent_cuts(A, b, norms, c, radius, best_x, best_r, r_hi, near, target, rtol, max_cuts):
     """Kelley's cutting planes on ``max t  s.t.  a_i x + ||a_i|| t <= b_i,  ||x - c|| + t <= r``.
 
     The ball constraint is replaced by tangent cuts ``u.(x - c) + t <= r``
     (first at the directions of the nearest point and of the best point so
     far): each LP value is an upper bound, each LP point is certified in
-    float64. Stops as soon as either settles ``target``.
+    float64. Stops as soon as either settles ``target`` (and, with ``rtol``,
+    the two are that close).
     """
     m, n = A.shape
     rows = np.hstack([A, norms[:, None]])
@@ -340,7 +345,8 @@ def _tangent_cuts(A, b, norms, c, radius, best_x, best_r, r_hi, near, target, ma
             r = inscribed_radius(A, b, cand, (c, radius))
             if r > best_r:
                 best_x, best_r = cand, r
-        if best_r > target or r_hi <= target:
+        settled = best_r > target or r_hi <= target
+        if settled and (rtol is None or best_r >= (1 - rtol) * r_hi):
             break
         d = x - c
         nd = float(np.linalg.norm(d))

@@ -274,7 +274,7 @@ def _run(tasks, n_jobs, progress):
 
 
 def count_regions_batch(net, domains, *, max_regions=None, time_limit=None, bound=None,
-                        n_jobs=1, progress=False, random_state=0, tolerances=None):
+                        n_jobs=1, progress=False, random_state=0, tolerances=None, client=None):
     """Count the regions of ``net`` in each of many domains, in parallel if asked.
 
     Parameters
@@ -298,6 +298,10 @@ def count_regions_batch(net, domains, *, max_regions=None, time_limit=None, boun
     random_state : int, numpy Generator or SeedSequence, default 0
         One independent seed stream per domain is spawned from it.
     tolerances : Tolerances, optional
+    client : dask.distributed.Client or str, optional
+        Run the domains as tasks on a dask cluster (a client or a scheduler
+        address) instead of local processes; needs the ``distributed``
+        extra. A domain lost with its worker is rerun by dask.
 
     Returns
     -------
@@ -340,7 +344,12 @@ def count_regions_batch(net, domains, *, max_regions=None, time_limit=None, boun
     options = {"max_regions": max_regions, "time_limit": time_limit, "tolerances": tolerances,
                "bound": bound}
     tasks = [(net, d, options, s) for d, s in zip(domains, seeds)]
-    results = _run(tasks, int(n_jobs), progress)
+    if client is not None:
+        from .distributed import map_batch  # lazily: dask is an optional extra
+
+        results = map_batch(_star, [(t,) for t in tasks], client, progress)
+    else:
+        results = _run(tasks, int(n_jobs), progress)
     counts = np.array([r[0] for r in results], dtype=np.int64)
     seconds = np.array([r[4] for r in results], dtype=np.float64)
     counts.setflags(write=False)

@@ -346,6 +346,7 @@ def cmd_count(args):
     rs = enumerate_regions(
         net, domain, max_regions=args.max_regions, time_limit=args.time_limit,
         progress=args.progress, random_state=args.seed, n_jobs=args.jobs, method=args.method,
+        client=args.scheduler, resume=args.resume,
     )
     # From here on the count exists: it is printed whatever happens next.
     codes = [STATUS_EXIT[rs.status]]
@@ -574,6 +575,12 @@ def build_parser():
     p.add_argument("--method", choices=["auto", "lp", "subdivision"], default="auto",
                    help="engine: LP search, vectorised subdivision (boxes, slices, 2-D polygons), "
                         "or auto (picks by domain and dimension)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on a dask cluster (e.g. tcp://host:8786); needs polyregions[distributed]")
+    p.add_argument("--resume", metavar="PROGRESS.json", default=None,
+                   help="distributed progress file: skip the parts it records as finished and "
+                        "write progress to it (a local cluster of --jobs workers without "
+                        "--scheduler)")
     p.add_argument("--progress", action="store_true",
                    help="show progress bars (enumeration and --verify) on stderr")
     p.add_argument("--json", action="store_true", help="print a JSON summary")

@@ -117,7 +117,10 @@ class _Engine:
         self.radius_min = tol.radius * self.scale
         self.radius_empty = tol.empty * self.scale
         self.basis = None
-        if self.ball is not None and net.n_neurons:
+        # A ball with rows of its own (a part of a ball in a distributed run, a disc slice's
+        # square): the rows count as constraints in the ball path too.
+        self.ball_rows = self.ball is not None and len(domain.halfspaces[1]) > 0
+        if self.ball is not None and net.n_neurons and not self.ball_rows:
             # Every neuron's gradient is a combination of the first layer's rows, so a
             # region is a cylinder over its trace on their span: the ball's decisions
             # live in that subspace (16-D for a 784-input net with 16 first neurons).
@@ -259,8 +262,8 @@ class _Engine:
         a point strictly inside the region's own rows.
         """
         c, R = self.ball
-        # The ball domain has no rows of its own (the engine's box, owner -1, is rebuilt below).
-        idx = np.flatnonzero(owner >= 0)
+        # Without rows of its own, the engine's box (owner -1) is left out: it is rebuilt below.
+        idx = np.arange(len(b)) if self.ball_rows else np.flatnonzero(owner >= 0)
         An, bn = A[idx], b[idx]
         Ay = An if self.basis is None else An @ self.basis
         by = bn - An @ c
@@ -294,6 +297,8 @@ class _Engine:
         zero = np.zeros(Ay.shape[1])
         out = []
         for group in groups:
+            if np.any(owner[idx[group]] < 0):
+                continue  # the facet lies on the domain's own boundary
             j = group[0]
             meets = facet_in_ball(Ay, by, j, zero, self.ball[1], x0=y0 if kind == "region" else None)
             self.qp_calls += meets.n_qp
@@ -576,7 +581,8 @@ class _Search:
 
 
 def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, progress=False,
-                      random_state=0, tolerances=None, seed_point=None, n_jobs=1, method="auto"):
+                      random_state=0, tolerances=None, seed_point=None, n_jobs=1, method="auto",
+                      client=None, resume=None):
     """Find every full-dimensional activation region of ``net`` in ``domain``.
 
     Parameters
@@ -612,6 +618,15 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
         2-D polygons; degenerate arrangements are handed to the LP search,
         ``stats["fallback"]`` says why); ``"auto"`` picks by domain and
         dimension (:func:`polyregions.subdivision.choose_method`).
+    client : None, dask.distributed.Client or str, optional
+        Run on a dask cluster (a client or a scheduler address such as
+        ``"tcp://host:8786"``): the domain is split into parts enumerated on
+        the workers and merged (:mod:`polyregions.distributed`). Needs the
+        ``distributed`` extra.
+    resume : str or Path, optional
+        Progress file of a distributed run: parts it records as finished are
+        skipped, and progress is written to it (a ``LocalCluster`` of
+        ``n_jobs`` workers is started if ``client`` is ``None``).
 
     Returns
     -------
@@ -629,6 +644,13 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     >>> enumerate_regions(net, Ball([0.5, 0.5], 0.2)).n_regions   # both neurons active
     1
     """
+    if client is not None or resume is not None:
+        from .distributed import enumerate_distributed  # lazily: dask is an optional extra
+
+        return enumerate_distributed(
+            net, domain, client=client, n_jobs=n_jobs, max_regions=max_regions,
+            time_limit=time_limit, progress=progress, random_state=random_state,
+            tolerances=tolerances, resume=resume, seed_point=seed_point, method=method)
     net = as_network(net, general=True)
     domain = as_domain(domain, net)
     tol = Tolerances() if tolerances is None else tolerances

@@ -107,10 +107,11 @@ def pattern_key(pattern):
     >>> pattern_key([True, False, True])
     b'\\xa0'
     """
-    p = np.asarray(pattern)
+    p = pattern if isinstance(pattern, np.ndarray) and pattern.dtype == bool else \
+        np.asarray(pattern).astype(bool)
     if p.ndim != 1:
         raise ValueError(f"a pattern is 1-D (one entry per neuron); got shape {p.shape}.")
-    return np.packbits(p.astype(bool)).tobytes()
+    return np.packbits(p).tobytes()
 
 
 def pattern_keys(patterns):

@@ -54,6 +54,11 @@ KNOWN = {
     ("subdivision", "enumeration"): "subdivision: enumerate_regions dispatches to subdivision, "
                                     "which calls enumerate_regions back for its fallback; one "
                                     "dispatcher above both engines breaks the cycle",
+    ("distributed", "enumeration"): "distributed: enumerate_regions(client=) dispatches to "
+                                    "distributed, which runs enumerate_regions on each part; the "
+                                    "same dispatcher above the engines breaks this cycle",
+    ("distributed", "export"): "distributed: the resume file is a to_json partial result; a "
+                               "checkpoint format in results (or the dispatcher above) removes it",
 }
 
 
