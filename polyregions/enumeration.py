@@ -129,6 +129,9 @@ class _Engine:
                 self.basis = np.linalg.qr(W1.T)[0]
         self.lp_calls = 0
         self.qp_calls = 0
+        # Ball facets neither certified to meet nor to miss the ball: crossed
+        # (the neighbour is tested on its own), but no edge recorded for them.
+        self.undecided_facets = 0
         self.qhull_fallbacks = 0
         self.slow_neighbours = 0
         self.zooms = 0
@@ -302,6 +305,7 @@ class _Engine:
             j = group[0]
             meets = facet_in_ball(Ay, by, j, zero, self.ball[1], x0=y0 if kind == "region" else None)
             self.qp_calls += meets.n_qp
+            self.undecided_facets += meets.meets is None
             if meets.meets is False:
                 continue  # shared facet outside the ball: not an edge in the domain
             neurons = owner[idx[group]]
@@ -362,7 +366,7 @@ class _Engine:
     def counters(self):
         return {"lp_calls": self.lp_calls, "qp_calls": self.qp_calls,
                 "qhull_fallbacks": self.qhull_fallbacks, "slow_neighbours": self.slow_neighbours,
-                "zooms": self.zooms}
+                "zooms": self.zooms, "undecided_facets": self.undecided_facets}
 
     def neighbour(self, p, neurons, normal, undetermined):
         """Pattern across the facet carried by ``neurons`` (outward unit ``normal``)."""

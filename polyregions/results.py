@@ -327,6 +327,14 @@ class RegionSet:
     def status_detail(self) -> str:
         """Why the status is what it is, in words (what the CLI prints after the count)."""
         st = self.status
+        text = self._count_detail(st)
+        k = int(self.stats.get("undecided_facets", 0) or 0)
+        if k:
+            # The count is unaffected (those facets were crossed); only the graph may lack edges.
+            text += f"; graph: {k} facet tests undecided, their edges not recorded"
+        return text
+
+    def _count_detail(self, st):
         if st == EXACT:
             return "exact"
         if st == EXACT_AT_RESOLUTION:

@@ -230,3 +230,14 @@ def test_independent_rows():
     assert independent_rows(np.eye(4)[:3] + 0.1)
     assert not independent_rows(np.vstack([np.eye(3), np.ones(3)]))       # more rows than n
     assert not independent_rows(np.array([[1.0, 0, 0], [1.0, 1e-9, 0]]))  # nearly parallel
+
+
+def test_undecided_ball_facets_are_reported_not_hidden():
+    # A facet neither certified to meet nor to miss the ball is crossed (the count
+    # stays exact) but carries no edge: the result must say so in its status detail.
+    from polyregions import random_network
+
+    rs = enumerate_regions(random_network(3, [8, 8], random_state=3), Ball([0, 0, 0.1], 0.8))
+    k = rs.stats["undecided_facets"]
+    assert rs.status == "exact"
+    assert (f"{k} facet tests undecided" in rs.status_detail) == (k > 0)
