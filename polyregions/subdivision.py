@@ -56,8 +56,8 @@ import numpy as np
 
 from .domain import Box, Slice, Polytope, as_domain
 from .network import as_network
-from .scaling import balanced_network
-from .lp import chebyshev_ball
+from .scaling import balanced_network, first_layer_offset_scale
+from .lp import chebyshev_ball, inscribed_radius
 from .results import RegionSet
 from .tolerances import Tolerances
 
@@ -659,9 +659,15 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 f"Euler check failed: V - E + F = {cx.n_vertices - cx.n_edges + R}")
         t_read = time.perf_counter()
         # ------------------------------------------------ certificates
-        radius_min = tol.radius * domain.scale
-        radius_empty = tol.empty * domain.scale
+        # The LP engine's counting rule: thresholds relative to each region's
+        # local scale max(|x|_inf, r, lam), never to the domain's width.
+        lam = first_layer_offset_scale(net, domain.input_map)
+
+        def local(x, rad):
+            return np.maximum(np.maximum(np.abs(x).max(axis=-1, initial=0.0), rad), lam)
+
         r, ok = _certify(Ws, bs, slopes, patterns, pts, A_dom, b_dom, tol.zero_row)
+        radius_min = tol.radius * local(pts, np.maximum(r, 0.0))
         fwd = net.activation_patterns(domain.to_input(pts)) if R else np.zeros((0, N), bool)
         good = (r > radius_min) & ok & np.all(fwd == patterns, axis=1)
         bad = np.flatnonzero((r > radius_min) & ~good)
@@ -676,10 +682,18 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
 
             A, bb, _ = region_halfspaces(net, domain, patterns[i], tol.zero_row)
             lp_calls += 1
-            res = chebyshev_ball(A, bb, radius_cap=np.inf)
-            if res is None or res[1] <= radius_empty:
-                continue
-            if res[1] <= radius_min:
+            # Solved in coordinates centred at the cell's vertex centroid, so HiGHS'
+            # absolute tolerances are relative to the cell, not to its distance
+            # from the origin (the LP engine does the same).
+            xc = pts[i]
+            res = chebyshev_ball(A, bb - A @ xc, radius_cap=np.inf)
+            if res is None:
+                continue  # HiGHS proved the pattern empty
+            res = (xc + res[0], inscribed_radius(A, bb, xc + res[0]))
+            ell = float(local(res[0], max(res[1], 0.0)))
+            if res[1] <= tol.radius * ell:
+                # Feasible but below the radius tolerance (or with no certifiable
+                # interior at all): thin, as in the LP engine, never dropped.
                 n_thin += 1
                 continue
             x = res[0]

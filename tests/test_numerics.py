@@ -130,10 +130,10 @@ def test_beyond_float64_the_status_says_so(shift, s):
     # with a wrong count. (At 0.3 +- 1e-12 the float64 net itself differs from the
     # translated one: b0 - W0 t / s is rounded by about the regions' size.)
     t = np.array([shift, -shift])
-    for dom in (Box(t - s, t + s), None):
-        rs = enumerate_regions(_moved(NET_8_8, t, s), dom, method="lp")
+    for dom, method in ((Box(t - s, t + s), "lp"), (Box(t - s, t + s), "subdivision"), (None, "lp")):
+        rs = enumerate_regions(_moved(NET_8_8, t, s), dom, method=method)
         truth = 187 if dom is not None else 190
-        assert rs.n_regions == truth or rs.status != "exact", (shift, s, dom)
+        assert rs.n_regions == truth or rs.status != "exact", (shift, s, dom, method)
         assert rs.n_regions <= truth or rs.status != "exact"
 
 
