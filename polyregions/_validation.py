@@ -205,3 +205,30 @@ def check_points(X, dim, name="X"):
     if not np.all(np.isfinite(arr)):
         raise InvalidPointsError(f"{name} contains NaN or infinite values.")
     return arr
+
+
+def check_run_options(tolerances, max_regions, time_limit, n_jobs):
+    """The options every enumeration entry point shares, checked once: ``(tolerances, n_jobs)``.
+
+    ``tolerances=None`` becomes the defaults; ``n_jobs=-1`` becomes the CPU count.
+
+    >>> tol, n = check_run_options(None, None, 2.5, 1)
+    >>> type(tol).__name__, n
+    ('Tolerances', 1)
+    """
+    import os
+
+    from .tolerances import Tolerances
+
+    tol = Tolerances() if tolerances is None else tolerances
+    if not isinstance(tol, Tolerances):
+        raise TypeError("tolerances must be a polyregions.Tolerances instance.")
+    if max_regions is not None and (int(max_regions) != max_regions or max_regions < 1):
+        raise ValueError(f"max_regions must be a positive integer; got {max_regions!r}.")
+    if time_limit is not None and not (time_limit > 0):
+        raise ValueError(f"time_limit must be positive (seconds); got {time_limit!r}.")
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if int(n_jobs) != n_jobs or n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive integer or -1 (all CPUs); got {n_jobs!r}.")
+    return tol, int(n_jobs)

@@ -61,6 +61,7 @@ import numpy as np
 from .domain import Domain, Ball, Box, Polytope, Slice, WholeSpace, as_domain
 from .network import as_network
 from .results import RegionSet
+from ._validation import check_run_options
 from .tolerances import Tolerances
 
 __all__ = ["plan_parts", "enumerate_distributed", "map_batch"]
@@ -710,17 +711,7 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
     """
     net = as_network(net)
     domain = as_domain(domain, net)
-    tol = Tolerances() if tolerances is None else tolerances
-    if not isinstance(tol, Tolerances):
-        raise TypeError("tolerances must be a polyregions.Tolerances instance.")
-    if max_regions is not None and (int(max_regions) != max_regions or max_regions < 1):
-        raise ValueError(f"max_regions must be a positive integer; got {max_regions!r}.")
-    if time_limit is not None and not (time_limit > 0):
-        raise ValueError(f"time_limit must be positive (seconds); got {time_limit!r}.")
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if int(n_jobs) != n_jobs or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer or -1 (all CPUs); got {n_jobs!r}.")
+    tol, n_jobs = check_run_options(tolerances, max_regions, time_limit, n_jobs)
     if n_parts is not None and (int(n_parts) != n_parts or n_parts < 1):
         raise ValueError(f"n_parts must be a positive integer; got {n_parts!r}.")
     if engine_kwargs.pop("seed_point", None) is not None:

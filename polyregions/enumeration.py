@@ -33,7 +33,6 @@ Example
 
 from __future__ import annotations
 
-import os
 import time
 from collections import deque
 
@@ -45,7 +44,7 @@ from .ball import facet_in_ball, independent_rows, region_in_ball
 from .lp import LP_FEASIBILITY_TOL, LPError, chebyshev_lp, facet_rows, inscribed_radius
 from .results import RegionSet, key_to_pattern, pattern_key, pattern_rows
 from .scaling import balanced_network, first_layer_offset_scale, first_layer_spread
-from .tolerances import Tolerances
+from ._validation import check_run_options
 
 __all__ = ["enumerate_regions", "count_regions"]
 
@@ -657,18 +656,7 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
             tolerances=tolerances, resume=resume, seed_point=seed_point, method=method)
     net = as_network(net, general=True)
     domain = as_domain(domain, net)
-    tol = Tolerances() if tolerances is None else tolerances
-    if not isinstance(tol, Tolerances):
-        raise TypeError("tolerances must be a polyregions.Tolerances instance.")
-    if max_regions is not None and (int(max_regions) != max_regions or max_regions < 1):
-        raise ValueError(f"max_regions must be a positive integer; got {max_regions!r}.")
-    if time_limit is not None and not (time_limit > 0):
-        raise ValueError(f"time_limit must be positive (seconds); got {time_limit!r}.")
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if int(n_jobs) != n_jobs or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer or -1 (all CPUs); got {n_jobs!r}.")
-    n_jobs = int(n_jobs)
+    tol, n_jobs = check_run_options(tolerances, max_regions, time_limit, n_jobs)
     if method != "lp":
         from .subdivision import dispatch
 

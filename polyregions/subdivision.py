@@ -49,7 +49,6 @@ Example
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
