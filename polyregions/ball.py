@@ -44,7 +44,7 @@ import numpy as np
 from .lp import INF, LPError, OPTIMAL, INFEASIBLE, pass_dense, highs_solver, chebyshev_ball, inscribed_radius
 
 __all__ = ["BallRegion", "BallFacet", "nearest_point", "distance_lower_bound", "region_in_ball",
-           "facet_in_ball", "independent_rows"]
+           "facet_in_ball", "chebyshev_in_ball", "facet_meets_ball", "independent_rows"]
 
 _U = np.finfo(np.float64).eps
 #: DAQP's value for an absent bound.
@@ -441,3 +441,37 @@ def independent_rows(A, tol=INDEPENDENCE_TOL):
         return False
     U = A / np.sqrt(np.einsum("ij,ij->i", A, A))[:, None]
     return bool(np.linalg.svd(U, compute_uv=False)[-1] > tol)
+
+
+def chebyshev_in_ball(A, b, ball=None, radius_cap=1.0):
+    """Centre and certified radius of a near-largest ball in ``{A x <= b}`` (and ``ball``).
+
+    Without ``ball`` this is :func:`polyregions.lp.chebyshev_ball`. With
+    ``ball=(center, radius)`` it is :func:`region_in_ball` asked for a radius
+    within 1e-3 of the largest; ``None`` then also means the polytope is
+    certified to miss the open ball.
+
+    >>> A = np.vstack([np.eye(2), -np.eye(2)]); b = np.ones(4)
+    >>> x, r = chebyshev_in_ball(A, b, ball=([0.0, 0.0], 0.5))
+    >>> round(r, 3)
+    0.5
+    """
+    if ball is None:
+        return chebyshev_ball(A, b, radius_cap=radius_cap)
+    res = region_in_ball(np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64),
+                         ball[0], ball[1], rtol=1e-3)
+    return None if res.meets is False else (res.point, res.radius)
+
+
+def facet_meets_ball(A, b, j, center, radius, x0=None):
+    """Whether facet ``{x : A x <= b, a_j x = b_j}`` may meet the open ball ``B(center, radius)``.
+
+    :func:`facet_in_ball` with undecided cases answered ``True``: ``False``
+    is proved, and crossing a facet outside the ball only costs work while
+    skipping one inside it could lose regions. ``x0`` is a point of the
+    polytope inside the ball, if known.
+
+    >>> facet_meets_ball(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0.0, -0.5]), 0, [0.0, 0.0], 0.4)
+    False
+    """
+    return facet_in_ball(A, b, j, center, radius, x0=x0).meets is not False

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .polytope import clip_rows_to_ball
-from .lp import chebyshev_ball
+from .ball import chebyshev_in_ball
 from .results import RegionSet, region_halfspaces
 
 __all__ = ["DecisionBoundary", "decision_boundary", "region_scores"]
@@ -193,8 +193,8 @@ def decision_boundary(rs, *, pieces=None):
             if np.any(bc[const] <= 0):
                 continue  # a score never above a parallel one: no interior
             Ac, bc = Ac[~const], bc[~const]
-            res = chebyshev_ball(np.vstack([A, Ac]), np.concatenate([b, bc]), radius_cap=cap,
-                                 ball=ball)
+            res = chebyshev_in_ball(np.vstack([A, Ac]), np.concatenate([b, bc]), ball=ball,
+                                    radius_cap=cap)
             if res is not None and res[0] is not None and res[1] > r_min:
                 won.append(c)
         winners.append(tuple(won))

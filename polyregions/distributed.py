@@ -117,11 +117,11 @@ class _Part(Domain):
     def inscribed_ball(self):
         """Chebyshev centre and radius of the part (``None`` if it has no interior)."""
         if self._inner is None:
-            from .lp import chebyshev_ball
+            from .ball import chebyshev_in_ball
 
             A, b = self.halfspaces
             cap = np.inf if self.bounded else Tolerances().radius_cap * self.scale
-            res = chebyshev_ball(A, b, radius_cap=cap, ball=self.ball)
+            res = chebyshev_in_ball(A, b, ball=self.ball, radius_cap=cap)
             self._inner = (None, 0.0) if res is None or res[0] is None else res
         return self._inner
 
@@ -446,7 +446,7 @@ def _facet_between(net, domain, tol, p, k):
     between two cells. One Chebyshev LP inside the hyperplane: the facet is
     ``(d-1)``-dimensional iff a ``(d-1)``-ball fits in it.
     """
-    from .lp import chebyshev_ball
+    from .ball import chebyshev_in_ball
     from .results import pattern_rows
 
     G, g = net.affine_preactivations(p, domain.input_map)
@@ -481,7 +481,7 @@ def _facet_between(net, domain, tol, p, k):
     if len(bn) == 0 and ball is None:
         return True
     cap = np.inf if domain.bounded else tol.radius_cap * domain.scale
-    res = chebyshev_ball(An, bn, radius_cap=cap, ball=ball)
+    res = chebyshev_in_ball(An, bn, ball=ball, radius_cap=cap)
     return res is not None and res[0] is not None and res[1] > eps
 
 

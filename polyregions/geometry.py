@@ -45,7 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_int, check_random_state
-from .lp import chebyshev_ball, facet_meets_ball, facet_rows, is_bounded
+from .ball import facet_meets_ball
+from .lp import chebyshev_ball, facet_rows, is_bounded
 from .polytope import (
     ARC_STEP,
     MAX_EXACT_DIM,

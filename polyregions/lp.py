@@ -3,12 +3,10 @@
 Everything the engine asks of a polytope goes through here:
 
 * :func:`chebyshev_ball` -- largest inscribed ball (feasibility and full
-  dimension in one LP); with a Euclidean ball it delegates to
-  :mod:`polyregions.ball`;
+  dimension in one LP); intersections with a Euclidean ball are
+  :mod:`polyregions.ball`'s, which builds on this module;
 * :func:`facet_rows` -- which rows carry facets (qhull on the polar dual,
   an LP per row where qhull cannot be trusted);
-* :func:`facet_meets_ball` -- whether a facet may reach into an open ball
-  (:mod:`polyregions.ball` decides it);
 * :func:`bounding_box` and :func:`solve_lp` -- small utilities.
 
 All LPs run on one reused HiGHS object per thread, fed through the flat-array
@@ -45,7 +43,6 @@ __all__ = [
     "chebyshev_ball",
     "chebyshev_lp",
     "facet_rows",
-    "facet_meets_ball",
     "bounding_box",
     "solve_lp",
     "inscribed_radius",
@@ -152,15 +149,13 @@ def inscribed_radius(A, b, x, ball=None):
     return float(r)
 
 
-def chebyshev_ball(A, b, radius_cap=1.0, ball=None):
-    """Chebyshev centre and radius of ``{x : A x <= b}`` (intersected with ``ball``).
+def chebyshev_ball(A, b, radius_cap=1.0):
+    """Chebyshev centre and radius of ``{x : A x <= b}``.
 
     Solves ``max t  s.t.  a_i x + ||a_i|| t <= b_i,  0 <= t <= radius_cap``.
-    With ``ball=(c, R)`` the question is delegated to
-    :func:`polyregions.ball.region_in_ball` (a QP and certificates; see
-    there), and ``None`` then also means the polytope is certified to miss
-    the open ball; the radius is then within 1e-3 of the largest where
-    a few tangent-cut LPs get there (in low dimension, always).
+    Intersected with a Euclidean ball, the question is
+    :func:`polyregions.ball.chebyshev_in_ball` (this kernel stays below the
+    ball kernel, which builds on it).
 
     Parameters
     ----------
@@ -171,7 +166,6 @@ def chebyshev_ball(A, b, radius_cap=1.0, ball=None):
         Upper bound on ``t``; keeps unbounded regions' LPs bounded. Use
         ``np.inf`` to detect unboundedness (then ``(None, inf)`` is returned
         for an unbounded radius).
-    ball : (center, radius) or None
 
     Returns
     -------
@@ -181,12 +175,6 @@ def chebyshev_ball(A, b, radius_cap=1.0, ball=None):
     """
     A = np.asarray(A, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    if ball is not None:
-        from .ball import region_in_ball
-
-        # Near-largest ball (within 1e-3), as the tangent-cut loop this replaced gave.
-        res = region_in_ball(A, b, ball[0], ball[1], rtol=1e-3)
-        return None if res.meets is False else (res.point, res.radius)
     m, n = A.shape
     norms = np.sqrt(np.einsum("ij,ij->i", A, A))
     rows = np.hstack([A, norms[:, None]])
@@ -312,20 +300,6 @@ def is_bounded(A):
     pass_dense(h, np.zeros(m), np.ones(m), np.full(m, INF), np.zeros(n), np.zeros(n), A.T)
     h.run()
     return h.getModelStatus() == OPTIMAL
-
-
-def facet_meets_ball(A, b, j, center, radius, x0=None):
-    """Whether facet ``{x : A x <= b, a_j x = b_j}`` may meet the open ball ``B(center, radius)``.
-
-    Delegates to :func:`polyregions.ball.facet_in_ball` (a QP over the facet
-    with certificates both ways). ``False`` is proved; an undecided case
-    answers ``True``, as crossing a facet outside the ball only costs work
-    while skipping one inside it could lose regions. ``x0`` is a point of
-    the polytope inside the ball, if known.
-    """
-    from .ball import facet_in_ball
-
-    return facet_in_ball(A, b, j, center, radius, x0=x0).meets is not False
 
 
 def solve_lp(c, A, b, lo=None, hi=None):

@@ -170,8 +170,9 @@ def test_ball_2d_areas_sum_to_disc(he_net):
 
 def test_ball_2d_facets_agree_with_the_engine_kernel(he_net):
     # In 2-D the flat facets of P ∩ disc are counted from the polygon; the
-    # engine's test (lp.facet_meets_ball, a cutting-plane LP per facet) must agree.
-    from polyregions.lp import facet_meets_ball, facet_rows
+    # engine's test (ball.facet_meets_ball, a cutting-plane LP per facet) must agree.
+    from polyregions.ball import facet_meets_ball
+    from polyregions.lp import facet_rows
 
     rs = enumerate_regions(he_net(2, [7, 5], 8), Ball([0.0, 0.3], 0.7))
     t = geometry_table(rs)

@@ -49,8 +49,6 @@ LAYER = {m: k for k, (_, mods) in enumerate(LAYERS) for m in mods}
 # {(importer, imported): "owner: why"}. Remove a mark when its edge is fixed
 # (test_known_edges_still_exist fails until then).
 KNOWN = {
-    ("lp", "ball"): "balls: lp.chebyshev_ball/facet_meets_ball hand ball cases to ball.py, which "
-                    "is built on lp (a cycle inside the kernel layer); callers should ask ball.py",
     ("subdivision", "enumeration"): "subdivision: enumerate_regions dispatches to subdivision, "
                                     "which calls enumerate_regions back for its fallback; one "
                                     "dispatcher above both engines breaks the cycle",
