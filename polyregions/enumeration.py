@@ -657,21 +657,31 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     net = as_network(net, general=True)
     domain = as_domain(domain, net)
     tol, n_jobs = check_run_options(tolerances, max_regions, time_limit, n_jobs)
+    handover = None
     if method != "lp":
-        from .subdivision import dispatch
+        from .subdivision import Handover, dispatch
 
         rs = dispatch(net, domain, method, tol, max_regions=max_regions, time_limit=time_limit,
-                      progress=progress, random_state=random_state, seed_point=seed_point,
-                      n_jobs=n_jobs)
-        if rs is not None:
-            return rs
-    search = _Search(net, domain, tol, max_regions=max_regions, time_limit=time_limit,
-                     progress=progress, random_state=random_state, seed_point=seed_point,
-                     n_jobs=n_jobs)
-    if net.n_neurons == 0:
-        return _affine_result(search)
-    search.run()
-    return search.finish()
+                      progress=progress)
+        if not isinstance(rs, Handover):
+            if rs is not None:
+                return rs
+        else:
+            handover = rs
+            if time_limit is not None:
+                time_limit = max(time_limit - handover.seconds, 1e-3)
+    search = _Search(net if handover is None else handover.network, domain, tol,
+                     max_regions=max_regions, time_limit=time_limit, progress=progress,
+                     random_state=random_state, seed_point=seed_point, n_jobs=n_jobs)
+    if search.net.n_neurons == 0:
+        rs = _affine_result(search)
+    else:
+        search.run()
+        rs = search.finish()
+    if handover is not None:
+        rs.network = net
+        rs.stats.update(engine="lp", fallback=handover.reason, subdivision_seconds=handover.seconds)
+    return rs
 
 
 def _affine_result(search):

@@ -50,6 +50,7 @@ Example
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -109,13 +110,37 @@ def choose_method(net, domain):
     return "lp"
 
 
-def dispatch(net, domain, method, tol, *, max_regions=None, time_limit=None, progress=False,
-             max_memory=None, **lp_kwargs):
-    """Run the subdivision for ``method`` if it applies; ``None`` means "run the LP search".
+@dataclass(frozen=True)
+class Handover:
+    """The subdivision could not decide a run: the LP search must run it instead.
 
-    A run the subdivision cannot decide (:class:`SubdivisionFallback`), or
-    under ``"auto"`` one that would outgrow the memory budget, is handed to
-    the LP search here, with ``stats["fallback"]`` saying why.
+    Returned by :func:`dispatch` (the caller runs the LP search, so this
+    engine never calls back up into :mod:`polyregions.enumeration`).
+
+    Attributes
+    ----------
+    reason : str
+        Why (recorded as ``stats["fallback"]``).
+    seconds : float
+        Time already spent here (taken off a ``time_limit``).
+    network : network
+        What the LP search runs on: a general network's dense equivalent when
+        that is what the subdivision tried (same patterns, bit for bit).
+    """
+
+    reason: str
+    seconds: float
+    network: object
+
+
+def dispatch(net, domain, method, tol, *, max_regions=None, time_limit=None, progress=False,
+             max_memory=None):
+    """Run the subdivision for ``method`` if it applies.
+
+    Returns a :class:`RegionSet`, ``None`` ("run the LP search": the method
+    or the domain calls for it) or a :class:`Handover`: a run the
+    subdivision cannot decide (:class:`SubdivisionFallback`), or under
+    ``"auto"`` one that would outgrow the memory budget.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
@@ -123,8 +148,8 @@ def dispatch(net, domain, method, tol, *, max_regions=None, time_limit=None, pro
         return None
     if not hasattr(net, "weights") and net.dense_equivalent() is not None:
         rs = dispatch(net.dense_equivalent(), domain, method, tol, max_regions=max_regions,
-                      time_limit=time_limit, progress=progress, max_memory=max_memory, **lp_kwargs)
-        if rs is not None:
+                      time_limit=time_limit, progress=progress, max_memory=max_memory)
+        if isinstance(rs, RegionSet):
             rs.network = net  # the same patterns, bit for bit; results refer to the source net
             rs.stats["dense_equivalent"] = True
         return rs
@@ -143,15 +168,7 @@ def dispatch(net, domain, method, tol, *, max_regions=None, time_limit=None, pro
         if method == "subdivision":
             raise
         why = f"memory: {exc}"
-    from .enumeration import enumerate_regions
-
-    spent = time.perf_counter() - t0
-    if time_limit is not None:
-        time_limit = max(time_limit - spent, 1e-3)
-    rs = enumerate_regions(net, domain, max_regions=max_regions, time_limit=time_limit,
-                           progress=progress, tolerances=tol, method="lp", **lp_kwargs)
-    rs.stats.update(engine="lp", fallback=why, subdivision_seconds=spent)
-    return rs
+    return Handover(why, time.perf_counter() - t0, net)
 
 
 def _memory_budget(max_memory):

@@ -49,9 +49,6 @@ LAYER = {m: k for k, (_, mods) in enumerate(LAYERS) for m in mods}
 # {(importer, imported): "owner: why"}. Remove a mark when its edge is fixed
 # (test_known_edges_still_exist fails until then).
 KNOWN = {
-    ("subdivision", "enumeration"): "subdivision: enumerate_regions dispatches to subdivision, "
-                                    "which calls enumerate_regions back for its fallback; one "
-                                    "dispatcher above both engines breaks the cycle",
     ("distributed", "enumeration"): "distributed: enumerate_regions(client=) dispatches to "
                                     "distributed, which runs enumerate_regions on each part; the "
                                     "same dispatcher above the engines breaks this cycle",

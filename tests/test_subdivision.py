@@ -198,15 +198,18 @@ def test_budgets_give_lower_bounds():
     assert rs.status == "lower_bound" and rs.stop_reason == "time_limit"
 
 
-def test_memory_budget_stops_or_falls_back():
-    from polyregions.subdivision import dispatch
+def test_memory_budget_stops_or_falls_back(monkeypatch):
+    from polyregions import subdivision
     from polyregions import Tolerances
 
     net = random_network(3, [8, 8], random_state=0)
     box = Box(-np.ones(3), np.ones(3))
     with pytest.raises(MemoryError, match="GiB"):
-        dispatch(net, box, "subdivision", Tolerances(), max_memory=10_000)
-    rs = dispatch(net, box, "auto", Tolerances(), max_memory=10_000)
+        subdivision.dispatch(net, box, "subdivision", Tolerances(), max_memory=10_000)
+    # under "auto" the subdivision hands the run over and enumerate_regions runs the LP search
+    monkeypatch.setattr(subdivision, "_memory_budget", lambda max_memory: 10_000)
+    rs = enumerate_regions(net, box, method="auto")
+    monkeypatch.undo()
     assert rs.stats["engine"] == "lp" and rs.stats["fallback"].startswith("memory")
     assert rs.count() == enumerate_regions(net, box, method="subdivision").count()
 
