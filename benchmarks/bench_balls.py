@@ -48,14 +48,14 @@ def run(net, dom, repeats):
 def qp_times(net, dom, n=200, seed=0):
     """Median microseconds of one region QP and one facet QP on the net's own regions."""
     from polyregions.ball import facet_in_ball, nearest_point
-    from polyregions.enumeration import _Engine
+    from polyregions.lp_engine import LPEngine
     from polyregions.tolerances import Tolerances
 
-    eng = _Engine(net, dom, Tolerances())
+    eng = LPEngine(net, dom, Tolerances())
     rng = np.random.default_rng(seed)
     t_reg, t_fac = [], []
     for p in net.activation_patterns(dom.sample(n, random_state=rng)):
-        A, b, owner, _, _ = eng.halfspaces(p)
+        A, b, owner, _ = eng.halfspaces(p)
         kind, x0, r, rows = eng.ball_region(A, b, owner)
         if rows is None:
             continue

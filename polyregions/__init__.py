@@ -2,10 +2,12 @@
 
 The package reads like its architecture: :mod:`~polyregions.network` (the
 model) -> :mod:`~polyregions.domain` (where to look) -> :mod:`~polyregions.lp`
-(HiGHS/qhull kernel) -> :mod:`~polyregions.enumeration` (the BFS) ->
-:mod:`~polyregions.results` (regions and their graph), with
-:mod:`~polyregions.geometry`, :mod:`~polyregions.linear`,
-:mod:`~polyregions.export` and :mod:`~polyregions.plotting` on top -> estimators
+(HiGHS/qhull kernel) -> :mod:`~polyregions.results` (regions and their graph)
+and :mod:`~polyregions.export` (its JSON) -> the engines
+(:mod:`~polyregions.lp_search`, the BFS; :mod:`~polyregions.subdivision`;
+:mod:`~polyregions.distributed`) -> :mod:`~polyregions.enumeration` (the entry
+point that picks one), with :mod:`~polyregions.geometry`,
+:mod:`~polyregions.linear` and :mod:`~polyregions.plotting` on top -> estimators
 (:mod:`~polyregions.sampling`, :mod:`~polyregions.richness`,
 :mod:`~polyregions.lines`, :mod:`~polyregions.distance`,
 :mod:`~polyregions.density`, :mod:`~polyregions.batch`,

@@ -1,7 +1,7 @@
 """Scale-out: one enumeration split into coarse parts and run on a dask cluster.
 
 The domain is cut into convex *parts*, each enumerated by the ordinary engine
-through :func:`~polyregions.enumeration.enumerate_regions` on a dask worker,
+through :func:`~polyregions.serial.enumerate_serial` on a dask worker,
 and the parts are merged. Two ways to cut (:func:`plan_parts`):
 
 * ``"first_layer"``: the cells of a few first-layer hyperplanes (those
@@ -59,8 +59,10 @@ from pathlib import Path
 import numpy as np
 
 from .domain import Domain, Ball, Box, Polytope, Slice, WholeSpace, as_domain
+from .export import from_json, to_json
 from .network import as_network
 from .results import RegionSet
+from .serial import enumerate_serial
 from ._validation import check_run_options
 from .tolerances import Tolerances
 
@@ -397,12 +399,11 @@ def _cut_neurons(net, domain, tol):
 
 def _cells(net, domain, neurons, tol):
     """Sign vectors of the cells of the chosen neurons' arrangement, and their thin count."""
-    from .enumeration import enumerate_regions
     from .network import ReLUNetwork
 
     W, b = net.weights[0][neurons], net.biases[0][neurons]
     sub = ReLUNetwork.from_weights([W, np.zeros((1, len(neurons)))], [b, np.zeros(1)])
-    rs = enumerate_regions(sub, domain, tolerances=tol)
+    rs = enumerate_serial(sub, domain, tolerances=tol)
     if not rs.complete:
         raise RuntimeError(f"the arrangement of {len(neurons)} cut hyperplanes was not "
                            f"enumerated ({rs.status_detail}).")
@@ -523,10 +524,8 @@ def _cross_candidates(keys, n, neurons):
 # ------------------------------------------------------------- on a worker
 def _run_part(net, part, kwargs):
     """Enumerate one part (this runs on a worker); return plain arrays."""
-    from .enumeration import enumerate_regions
-
     t_cpu = time.thread_time()
-    rs = enumerate_regions(net, part, **kwargs)
+    rs = enumerate_serial(net, part, **kwargs)
     return {
         "index": part.index,
         "keys": [np.packbits(p).tobytes() for p in rs.patterns],
@@ -638,8 +637,6 @@ def _n_workers(client):
 
 def _load_checkpoint(path, net, domain, tol):
     """The saved partial result and its plan, or ``None`` if ``path`` does not exist yet."""
-    from .export import from_json
-
     if not Path(path).exists():
         return None
     saved = from_json(path, network=net)
@@ -657,8 +654,6 @@ def _load_checkpoint(path, net, domain, tol):
 
 
 def _save_checkpoint(path, rs):
-    from .export import to_json
-
     tmp = Path(str(path) + ".tmp")
     to_json(rs, tmp)
     os.replace(tmp, path)

@@ -314,10 +314,10 @@ def test_engine_after_a_foreign_highs_mip_in_the_same_process():
 
 def test_interrupt_returns_partial_result(monkeypatch):
     # Ctrl-C inside the search stops it cleanly with what was found, flagged incomplete.
-    from polyregions import enumeration
+    from polyregions import lp_engine
 
     calls = {"n": 0}
-    real = enumeration._Engine.facets
+    real = lp_engine.LPEngine.facets
 
     def facets(self, *args):
         calls["n"] += 1
@@ -325,7 +325,7 @@ def test_interrupt_returns_partial_result(monkeypatch):
             raise KeyboardInterrupt
         return real(self, *args)
 
-    monkeypatch.setattr(enumeration._Engine, "facets", facets)
+    monkeypatch.setattr(lp_engine.LPEngine, "facets", facets)
     net = random_network(2, [8, 8], random_state=0)
     rs = enumerate_regions(net, Box([-1, -1], [1, 1]), method="lp")
     assert not rs.complete and rs.stop_reason == "interrupted"

@@ -172,25 +172,25 @@ def test_slab_against_the_domain_boundary_is_not_silently_merged():
 
 # ------------------------------------------- nothing dropped without a proof
 def test_solver_error_makes_the_pattern_undecided(monkeypatch):
-    from polyregions import enumeration
+    from polyregions import lp_engine
 
-    real = enumeration.chebyshev_lp
+    real = lp_engine.chebyshev_lp
     calls = {"n": 0}
 
     def flaky(A, b, radius_cap=1.0):
         calls["n"] += 1
         return ("error", None, None) if calls["n"] == 5 else real(A, b, radius_cap)
 
-    monkeypatch.setattr(enumeration, "chebyshev_lp", flaky)
+    monkeypatch.setattr(lp_engine, "chebyshev_lp", flaky)
     rs = enumerate_regions(random_network(2, [6], random_state=0), Box([-1, -1], [1, 1]), method="lp")
     assert rs.status == "lower_bound" and rs.n_undecided == 1
     assert rs.stop_reason == "undecided"
 
 
 def test_seed_search_that_never_decides_fails_honestly(monkeypatch):
-    from polyregions import enumeration
+    from polyregions import lp_engine
 
-    monkeypatch.setattr(enumeration, "chebyshev_lp", lambda A, b, radius_cap=1.0: ("error", None, None))
+    monkeypatch.setattr(lp_engine, "chebyshev_lp", lambda A, b, radius_cap=1.0: ("error", None, None))
     rs = enumerate_regions(random_network(2, [4], random_state=0), Box([-1, -1], [1, 1]), method="lp")
     assert rs.status == "failed" and rs.n_regions == 0
     assert rs.stats["seed_failures"]["undecided"] == 50
