@@ -21,6 +21,7 @@ a dense-grid lower bound).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -105,7 +106,7 @@ def _start_point(Ws, bs):
 
 def _import_relucent():
     try:
-        import gurobipy  # noqa: F401  (relucent needs it at run time)
+        importlib.import_module("gurobipy")  # relucent needs it at run time
         import relucent
     except ImportError as exc:
         raise ImportError(f"relucent_count needs relucent==1.0.0 and gurobipy ({exc}); {_EXTRA_HINT}") from exc

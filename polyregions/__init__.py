@@ -42,6 +42,7 @@ from .decision import DecisionBoundary, decision_boundary
 from .tracking import RegionTracker, TrackingTable
 
 __all__ = [
+    "__version__",
     "ReLUNetwork",
     "UnsupportedLayerError",
     "load_network",

@@ -111,7 +111,6 @@ def graph_from_torch(module, input_shape=None):
             env[node] = ("const", _np(getattr_path(gm, node.target)))
             continue
         args = node.args
-        name = node.name
         try:
             if node.op == "call_module":
                 layer = gm.get_submodule(node.target)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import ReLUNetwork, UnsupportedLayerError
+from .network import ReLUNetwork
 
 __all__ = ["from_torch", "from_onnx"]
 

@@ -173,8 +173,8 @@ def _extent(domain, net):
     if isinstance(domain, Slice):
         return domain.box.lo, domain.box.hi, False
     if isinstance(domain, Polytope):
-        lo, hi = domain._box
-        return np.asarray(lo, float), np.asarray(hi, float), False
+        box = domain.bounding_box()
+        return box.lo, box.hi, False
     if isinstance(domain, WholeSpace):
         # The first layer's hyperplanes cross the axes near the origin; cut
         # around them and let the outer cells run to infinity.

@@ -26,6 +26,8 @@ import math
 
 import numpy as np
 
+from .lp import bounding_box, chebyshev_ball
+
 __all__ = ["Domain", "Box", "Ball", "Polytope", "WholeSpace", "Slice", "as_domain"]
 
 
@@ -212,8 +214,6 @@ class Polytope(Domain):
         if np.any(norms == 0):
             k = int(np.flatnonzero(norms == 0)[0])
             raise ValueError(f"row {k} of A is zero; drop it (or the polytope is empty if b<0).")
-        from .lp import chebyshev_ball, bounding_box
-
         self.dim = int(A.shape[1])
         res = chebyshev_ball(A, b, radius_cap=np.inf)
         if res is None or res[1] <= 0:
@@ -237,6 +237,15 @@ class Polytope(Domain):
     def scale(self):
         lo, hi = self._box
         return float(np.max(hi - lo))
+
+    def bounding_box(self):
+        """The smallest :class:`Box` holding the polytope (one LP per coordinate and side).
+
+        >>> Polytope([[1, 1], [-1, 0], [0, -1]], [1, 0, 0]).bounding_box()
+        Box(lo=[0.0, 0.0], hi=[1.0, 1.0])
+        """
+        lo, hi = self._box
+        return Box(lo, hi)
 
     def volume(self):
         from scipy.spatial import ConvexHull, HalfspaceIntersection

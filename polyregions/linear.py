@@ -31,6 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .network import ReLUNetwork
+from .results import IncompleteEnumerationError
+
 __all__ = ["LinearRegions", "linear_regions"]
 
 
@@ -87,8 +90,6 @@ def _magnitude_maps(rs):
     width`` times these, whatever cancellation happens in the sums, so they are
     the scale against which two maps can be told apart.
     """
-    from .network import ReLUNetwork
-
     net = rs.network
     # Built directly (not with from_weights): |slope| may be 1, which
     # from_weights rightly refuses for a real network.
@@ -186,8 +187,6 @@ def linear_regions(rs, rtol=1e-9, atol=0.0, *, allow_incomplete=False):
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
-
-    from .results import IncompleteEnumerationError
 
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be non-negative; got rtol={rtol!r}, atol={atol!r}.")

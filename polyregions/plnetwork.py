@@ -25,6 +25,13 @@ topological order, so a neuron depends only on layers before its own:
 A region of a max-pool net is therefore the set of inputs with the same ReLU
 signs and the same argmax in every pool window; on it the network is affine.
 
+The module runs past 600 lines on purpose: :class:`GraphBuilder` (one checked
+method per layer kind) and :class:`PLNetwork` share the node format and are
+one public concept (``polyregions.plnetwork.GraphBuilder`` builds what the
+engine runs); the layer matrices (convolution, pooling) already live in
+:mod:`polyregions._layers`, and what remains is the network's pattern
+algebra, which splitting would scatter across modules that import each other.
+
 Example
 -------
 >>> import numpy as np
@@ -45,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _layers
+from .network import ReLUNetwork
 
 __all__ = ["PLNetwork", "GraphBuilder", "Node"]
 
@@ -682,8 +690,6 @@ class PLNetwork:
         >>> b.build(b.dense(b.reshape(h, (2,)), [[1.0, 1.0]])).to_relu_network().widths
         (2,)
         """
-        from .network import ReLUNetwork
-
         if not self.is_chain():
             raise ValueError(
                 "only a chain of affine layers and (leaky) ReLUs has a dense ReLUNetwork "

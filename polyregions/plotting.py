@@ -19,11 +19,14 @@ Example
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
 
 from .geometry import arrangement_window, region_outline, require_2d
+from .lp import is_bounded
+from .polytope import shoelace_area
 
 __all__ = ["plot_regions", "region_patches", "colormap", "require_matplotlib", "COLOR_BY"]
 
@@ -35,7 +38,7 @@ _GID = "polyregions.regions"
 
 def require_matplotlib():
     try:
-        import matplotlib  # noqa: F401
+        importlib.import_module("matplotlib")
     except ImportError:
         raise ImportError(
             "plot_regions needs matplotlib, which is an optional dependency of polyregions; "
@@ -332,15 +335,11 @@ def _colouring(rs, pieces, color_by, cmap, output_index, linear_rtol, random_sta
 
 def _areas(rs, pieces):
     """Drawn area of each piece and the colour bar's label."""
-    from .polytope import shoelace_area
-
     areas = np.array([abs(shoelace_area(o.polygon)) for _, o in pieces])
     label = "region area"
     if not rs.domain.bounded:
         # A clipped unbounded region's drawn area is an artefact of the window:
         # give it no value (drawn in the colour map's "bad" colour, grey).
-        from .lp import is_bounded
-
         unbounded = np.array([not is_bounded(o.A[o.owner != -2]) for _, o in pieces], dtype=bool)
         areas[unbounded] = np.nan
         if unbounded.any():

@@ -23,6 +23,8 @@ import numpy as np
 # verification sits below this module on purpose (it imports only the
 # polytope kernel), so RegionSet.verify needs no upward import.
 from .verification import verify
+from ._validation import check_int
+from .tolerances import Tolerances
 
 __all__ = [
     "Region",
@@ -137,8 +139,6 @@ def key_to_pattern(key, n_neurons):
     >>> key_to_pattern(b'\\xa0', 3).tolist()
     [True, False, True]
     """
-    from ._validation import check_int
-
     n_neurons = check_int(n_neurons, "n_neurons", minimum=0)
     raw = np.frombuffer(bytes(key), dtype=np.uint8)
     if raw.size != (n_neurons + 7) // 8:
@@ -176,8 +176,6 @@ def region_halfspaces(net, domain, pattern, zero_row=None):
     :class:`~polyregions.Ball` domain is not a row.
     """
     if zero_row is None:
-        from .tolerances import Tolerances
-
         zero_row = Tolerances().zero_row
     pattern = np.asarray(pattern, dtype=bool)
     G, g = net.affine_preactivations(pattern, domain.input_map)

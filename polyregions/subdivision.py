@@ -425,7 +425,7 @@ class _Complex:
     # ----------------------------------------------------------- read-out
     def cells(self, n_neurons):
         """Patterns around every vertex: ``(inc_vertex, inc_code, patterns_packed)`` per incidence."""
-        d, nV = self.d, self.X.n
+        d = self.d
         Zv = self.Zv.view
         is_neu = Zv >= self.m_dom
         codes = np.arange(2**d)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import bounds
+from . import bounds, constructions
 from ._version import __version__
 from .domain import Ball, Box, WholeSpace, domain_from_dict
 from .local_bounds import local_bound
@@ -154,8 +154,6 @@ def zoo_definitions():
     Deterministic (fixed seeds), so :func:`regenerate_zoo` rebuilds the same
     networks; their SHA-256 fingerprints are stored with the counts.
     """
-    from . import constructions
-
     defs = []
     for n0, widths in [(1, [8, 8]), (1, [4, 4, 4]), (2, [4]), (2, [3, 3]), (2, [6, 6]), (2, [10, 10]),
                        (2, [4, 4, 4]), (2, [8, 8, 8]), (2, [2, 8]), (2, [8, 2]), (3, [6, 6]),
