@@ -13,7 +13,8 @@ Domains: ``--box LO HI`` and ``--ball CENTER RADIUS``, where LO, HI and
 CENTER are a number (every coordinate) or a comma list, negative numbers
 included (``--box -1,-1 1,1``, ``--box -1e12 1e12``, ``--ball -0.5,0 1``);
 or one token: ``--box=LO,HI``, ``--box=lo_1,...,lo_n,hi_1,...,hi_n``,
-``--ball=c_1,...,c_n,RADIUS``.
+``--ball=c_1,...,c_n,RADIUS`` (parsed in :mod:`polyregions.cli_args`, with
+the other input checks that run before any enumeration).
 
 Exit status, one table for every command and every combination of options
 (when several rows apply, the first in the order 2, 1, 5, 3, 4, 0 wins):
@@ -40,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -49,7 +49,8 @@ from pathlib import Path
 import numpy as np
 
 from ._jsonsafe import to_plain
-from .domain import Ball, Box, WholeSpace
+from .cli_args import (CLIError, add_domain_args, check_budgets, check_output, check_plot_output,
+                       domain_from_args, join_domain_values, load_model, read_slice_points)
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -77,179 +78,6 @@ def combine_exit(*codes):
     1
     """
     return min(codes, key=_PRECEDENCE.index)
-
-
-class CLIError(Exception):
-    """Bad input: ``main`` prints ``error: <message>`` and returns 2."""
-
-
-# ================================================================ domains
-_NUMBER = r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)"
-_NUMBER_LIST = re.compile(rf"^{_NUMBER}(?:,{_NUMBER})*$", re.IGNORECASE)
-_DOMAIN_FLAGS = ("--box", "--ball")
-
-
-def _join_domain_values(argv):
-    """Bind the values after ``--box``/``--ball`` to the flag before argparse sees them.
-
-    argparse takes ``-1,-1`` or ``-1e12`` for an option and refuses them as
-    values; up to two number lists after the flag become one token
-    ``--box=LO HI``, which :func:`domain_from_args` splits again.
-    """
-    out, i = [], 0
-    while i < len(argv):
-        tok = argv[i]
-        if tok == "--":
-            out.extend(argv[i:])
-            break
-        if tok in _DOMAIN_FLAGS:
-            j = i + 1
-            while j < len(argv) and j - i <= 2 and _NUMBER_LIST.match(argv[j]):
-                j += 1
-            if j > i + 1:
-                out.append(f"{tok}={' '.join(argv[i + 1:j])}")
-                i = j
-                continue
-        out.append(tok)
-        i += 1
-    return out
-
-
-def _numbers(text, what):
-    parts = str(text).split(",")
-    if any(not p.strip() for p in parts):
-        raise CLIError(f"{what} has an empty entry: {text!r}")
-    try:
-        vals = np.array([float(p) for p in parts])
-    except ValueError:
-        raise CLIError(f"{what} must be a number or a comma-separated list of numbers; "
-                       f"got {text!r}") from None
-    if not np.all(np.isfinite(vals)):
-        raise CLIError(f"{what} must be finite; got {text!r} (leave out --box/--ball for the "
-                       "whole space)")
-    return vals
-
-
-def _vector(text, dim, what):
-    vals = _numbers(text, what)
-    if len(vals) == 1:
-        return np.full(dim, vals[0])
-    if len(vals) != dim:
-        raise CLIError(f"{what} has {len(vals)} entries but the network takes {dim} inputs")
-    return vals
-
-
-def _box(text, dim):
-    parts = str(text).split()
-    if len(parts) == 2:
-        return Box(_vector(parts[0], dim, "LO"), _vector(parts[1], dim, "HI"))
-    if len(parts) == 1:
-        vals = _numbers(parts[0], "--box")
-        if len(vals) == 1:
-            raise CLIError(f"--box needs LO HI (two numbers or two comma lists); got only {text!r}")
-        if len(vals) == 2:
-            return Box(np.full(dim, vals[0]), np.full(dim, vals[1]))
-        if len(vals) == 2 * dim:
-            return Box(vals[:dim], vals[dim:])
-        raise CLIError(
-            f"--box={parts[0]} has {len(vals)} numbers; a one-token box is LO,HI or "
-            f"lo_1,...,lo_{dim},hi_1,...,hi_{dim} ({2 * dim} numbers)")
-    raise CLIError(f"--box takes LO HI (two numbers or comma lists); got {text!r}")
-
-
-def _ball(text, dim):
-    parts = str(text).split()
-    if len(parts) == 2:
-        center = _vector(parts[0], dim, "CENTER")
-        radius = _numbers(parts[1], "RADIUS")
-        if len(radius) != 1:
-            raise CLIError(f"RADIUS must be one number; got {parts[1]!r}")
-        return Ball(center, float(radius[0]))
-    if len(parts) == 1:
-        vals = _numbers(parts[0], "--ball")
-        if len(vals) == 1:
-            raise CLIError(f"--ball needs CENTER RADIUS; got only {text!r}")
-        if len(vals) == 2:
-            return Ball(np.full(dim, vals[0]), float(vals[1]))
-        if len(vals) == dim + 1:
-            return Ball(vals[:dim], float(vals[-1]))
-        raise CLIError(
-            f"--ball={parts[0]} has {len(vals)} numbers; a one-token ball is CENTER,RADIUS or "
-            f"c_1,...,c_{dim},RADIUS ({dim + 1} numbers)")
-    raise CLIError(f"--ball takes CENTER RADIUS; got {text!r}")
-
-
-def domain_from_args(args, dim):
-    """The domain described by ``--box``/``--ball`` (whole space if neither)."""
-    if args.box and args.ball:
-        raise CLIError("give either --box or --ball, not both")
-    try:
-        if args.box:
-            return _box(args.box, dim)
-        if args.ball:
-            return _ball(args.ball, dim)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
-    return WholeSpace(dim)
-
-
-# ================================================== inputs, checked early
-def _load(args):
-    from .loading import load_network
-
-    try:
-        return load_network(args.model, trust=args.trust_pickle)
-    except (OSError, ValueError, TypeError, ImportError) as exc:
-        raise CLIError(f"cannot load {args.model}: {exc}") from None
-
-
-def _check_output(path, flag):
-    """Refuse an output path that cannot be written, before any work is done."""
-    p = Path(path)
-    if str(path).strip() == "":
-        raise CLIError(f"{flag} needs a file name")
-    if p.is_dir():
-        raise CLIError(f"{flag} {path} is a directory; give a file name")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise CLIError(f"{flag} {path}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise CLIError(f"{flag} {path} is not writable")
-
-
-def _require_matplotlib(output):
-    try:
-        import matplotlib
-        from matplotlib.backend_bases import FigureCanvasBase
-    except ImportError:
-        raise CLIError("plot needs matplotlib: pip install 'polyregions[plot]'") from None
-    del matplotlib
-    suffix = Path(output).suffix.lower().lstrip(".")
-    formats = FigureCanvasBase.get_supported_filetypes()
-    if suffix and suffix not in formats:
-        raise CLIError(f"-o {output}: matplotlib cannot write .{suffix} files; use one of "
-                       f"{', '.join('.' + f for f in sorted(formats))}")
-
-
-def _check_budgets(args):
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise CLIError(f"--time-limit must be a positive number of seconds; got {args.time_limit}")
-
-
-def _read_points(path, dim):
-    try:
-        P = np.load(path, allow_pickle=False)
-        if hasattr(P, "files"):  # an .npz: take its first array
-            with P:
-                P = P[P.files[0]]
-        P = np.asarray(P)
-    except Exception as exc:  # OSError, ValueError, EOFError, zipfile.BadZipFile, ...
-        raise CLIError(f"cannot read --slice points from {path}: {exc}") from None
-    if P.dtype.kind not in "biuf" or P.ndim != 2 or P.shape != (3, dim):
-        raise CLIError(
-            f"--slice needs 3 points of dimension {dim} (a real array of shape (3, {dim})); got "
-            f"shape {P.shape} and dtype {P.dtype}")
-    return P.astype(np.float64)
 
 
 # ============================================================== statuses
@@ -337,10 +165,10 @@ def _run_verify(rs, args, deadline):
 def cmd_count(args):
     from .enumeration import enumerate_regions
 
-    _check_budgets(args)
+    check_budgets(args)
     if args.save:
-        _check_output(args.save, "--save")
-    net = _load(args)
+        check_output(args.save, "--save")
+    net = load_model(args)
     domain = domain_from_args(args, net.input_dim)
     t0 = time.perf_counter()
     rs = enumerate_regions(
@@ -397,15 +225,15 @@ def cmd_plot(args):
     from .domain import Slice
     from .enumeration import enumerate_regions
 
-    _check_budgets(args)
-    _check_output(args.output, "-o")
-    _require_matplotlib(args.output)
-    net = _load(args)
+    check_budgets(args)
+    check_output(args.output, "-o")
+    check_plot_output(args.output)
+    net = load_model(args)
     points = None
     if args.slice:
         if args.box or args.ball:
             raise CLIError("give --slice or a --box/--ball, not both")
-        P = _read_points(args.slice, net.input_dim)
+        P = read_slice_points(args.slice, net.input_dim)
         try:
             domain = Slice.through_points(*P, margin=args.margin)
         except ValueError as exc:
@@ -441,7 +269,7 @@ def _add_estimate_parser(sub):
         description="Run Chao1, ACE, coverage, line and distance estimators on a network and "
                     "domain; with --exact also the exact engine, as the reference column.",
     )
-    _add_domain_args(p)
+    add_domain_args(p)
     p.add_argument("--samples", type=int, nargs="+", default=[1000, 10000], metavar="N",
                    help="pattern-sample sizes (default: 1000 10000)")
     p.add_argument("--lines", type=int, default=50, metavar="K",
@@ -464,8 +292,8 @@ def cmd_estimate(args):
 
     if not args.exact and (args.max_regions is not None or args.time_limit is not None):
         raise CLIError("--max-regions/--time-limit limit the exact engine; add --exact")
-    _check_budgets(args)
-    net = _load(args)
+    check_budgets(args)
+    net = load_model(args)
     domain = domain_from_args(args, net.input_dim)
     try:
         cmp = compare_estimators(net, domain, n_samples=tuple(args.samples), n_lines=args.lines,
@@ -531,7 +359,7 @@ def cmd_zoo(args):
 
     if args.regenerate:
         if args.output:
-            _check_output(args.output, "--output")
+            check_output(args.output, "--output")
         recs = regenerate_zoo(args.output, progress=True)
         print(f"certified {len(recs)} entries")
         return EXIT_OK
@@ -541,21 +369,6 @@ def cmd_zoo(args):
 
 
 # ================================================================ parser
-def _add_domain_args(p):
-    p.add_argument("model", help=".npz of weights (W0, b0, W1, b1, ...), a network .json, or a "
-                                 "torch file (state dict or tensors; a whole module needs "
-                                 "--trust-pickle)")
-    p.add_argument("--trust-pickle", action="store_true",
-                   help="allow unpickling a torch file (a whole saved nn.Module); unpickling runs "
-                        "code stored in the file, so use it only for files you trust")
-    p.add_argument("--box", metavar="LO HI",
-                   help="box domain: LO and HI each a number (every coordinate) or a comma list, "
-                        "e.g. --box -1 1, --box -1,-1 1,1, --box=-1,-1,1,1")
-    p.add_argument("--ball", metavar="CENTER RADIUS",
-                   help="Euclidean ball: CENTER a number or a comma list, e.g. --ball -0.5,0 1 "
-                        "or --ball=-0.5,0,1")
-
-
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="polyregions", description="Exact linear regions of ReLU networks.",
@@ -566,7 +379,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("count", help="count the activation regions of a network in a domain")
-    _add_domain_args(p)
+    add_domain_args(p)
     p.add_argument("--max-regions", type=int, default=None, help="stop after this many regions")
     p.add_argument("--time-limit", type=float, default=None,
                    help="stop after this many seconds (enumeration and --verify together)")
@@ -597,7 +410,7 @@ def build_parser():
     _add_estimate_parser(sub)
 
     p = sub.add_parser("plot", help="draw the regions of a 2-D domain or a plane slice")
-    _add_domain_args(p)
+    add_domain_args(p)
     p.add_argument("--slice", metavar="POINTS.npy",
                    help="draw the plane through 3 input points (an array of shape (3, n0))")
     p.add_argument("--margin", type=float, default=0.25,
@@ -628,7 +441,7 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(_join_domain_values(argv))
+        args = parser.parse_args(join_domain_values(argv))
     except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:

@@ -173,11 +173,12 @@ def test_estimate_progress_goes_to_stderr(model, capsys):
 
 
 # ------------------------------------------------------- --box / --ball forms
-from polyregions.cli import _join_domain_values, build_parser, domain_from_args  # noqa: E402
+from polyregions.cli import build_parser, domain_from_args  # noqa: E402
+from polyregions.cli_args import join_domain_values  # noqa: E402
 
 
 def _domain(argv, dim=2):
-    args = build_parser().parse_args(_join_domain_values(["count", "m.npz", *argv]))
+    args = build_parser().parse_args(join_domain_values(["count", "m.npz", *argv]))
     return domain_from_args(args, dim)
 
 

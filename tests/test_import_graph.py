@@ -17,7 +17,7 @@ module is where it is)::
     dispatch      enumeration            checks input, picks serial or distributed
     analysis      geometry, linear, decision, plotting
     estimators    sampling, richness, lines, distance, density, compare, ...
-    cli           cli, __main__
+    cli           cli, cli_args, __main__
 
 A module may import its own layer or any layer below; only ``__main__``
 imports the package ``__init__``. A module added to the package must be
@@ -44,7 +44,7 @@ LAYERS = [
     ("estimators", {"sampling", "richness", "lines", "distance", "density", "compare",
                     "estimator_table", "expectations", "volumes", "bounds", "local_bounds",
                     "constructions", "testing", "batch", "tracking"}),
-    ("cli", {"cli", "__main__"}),
+    ("cli", {"cli", "cli_args", "__main__"}),
     ("package", {"__init__"}),
 ]
 LAYER = {m: k for k, (_, mods) in enumerate(LAYERS) for m in mods}
