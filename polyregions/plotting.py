@@ -24,9 +24,9 @@ import warnings
 
 import numpy as np
 
+from .disc import shoelace_area
 from .geometry import arrangement_window, region_outline, require_2d
 from .lp import is_bounded
-from .polytope import shoelace_area
 
 __all__ = ["plot_regions", "region_patches", "colormap", "require_matplotlib", "COLOR_BY"]
 

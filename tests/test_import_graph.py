@@ -6,7 +6,7 @@ reader). Layers, bottom to top (docs/design.md, "Layers", says why each
 module is where it is)::
 
     base          _version, _errors, _jsonsafe, _validation, tolerances
-    kernels       lp, polytope, ball     plain (A, b) arrays; no network, no domain
+    kernels       lp, polytope, disc, ball   plain arrays; no network, no domain
     network       network, _torch, loading, plnetwork, _layers, _torch_graph, _onnx, convert,
                   scaling
     domain        domain
@@ -31,7 +31,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "polyregions"
 
 LAYERS = [
     ("base", {"_version", "_errors", "_jsonsafe", "_validation", "tolerances"}),
-    ("kernels", {"lp", "polytope", "ball"}),
+    ("kernels", {"lp", "polytope", "disc", "ball"}),
     ("network", {"network", "_torch", "loading", "plnetwork", "_layers", "_torch_graph", "_onnx",
                  "convert", "scaling"}),
     ("domain", {"domain"}),
