@@ -39,7 +39,7 @@ def main(argv=None):
         N, depths, epochs, checkpoints, n_lines, Ns = 60, (1, 2, 3, 4, 5, 6), 20, (0, 2, 5, 10, 20), \
             300, (15, 30, 60, 120)
     centres = X[rng.choice(len(X), n_lines, replace=False)]
-    length = 1.0  # input units; the digits live in [0, 1]^64
+    line_length = 1.0  # input units; the digits live in [0, 1]^64
     rows = []
     curves = {}
     for L in depths:
@@ -47,7 +47,7 @@ def main(argv=None):
         net0 = random_network(64, widths, output_dim=10, bias_std=BIAS_STD,
                               random_state=args.seed + L)
         tracker = RegionTracker({
-            "through": line_metric(centres, length=length, random_state=args.seed),
+            "through": line_metric(centres, line_length=line_length, random_state=args.seed),
             "pairs": line_metric(centres, pairs=True, random_state=args.seed),
             "dist": distance_metric(centres),
         })
@@ -77,16 +77,16 @@ def main(argv=None):
     sw = math.sqrt(2.0 / 64)
     dirs = rng.normal(size=centres.shape)
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    A, B = centres - 0.5 * length * dirs, centres + 0.5 * length * dirs
+    starts, ends = centres - 0.5 * line_length * dirs, centres + 0.5 * line_length * dirs
     scaling = []
     for n in Ns:
         meas = [segment_statistics(random_network(64, [n], bias_std=BIAS_STD,
-                                                  random_state=100 + s), A, B).mean_regions
+                                                  random_state=100 + s), starts, ends).mean_regions
                 for s in range(5)]
-        expect = float(np.mean([hanin_rolnick_segment_expectation(n, a, b, sw, BIAS_STD)
-                                for a, b in zip(A, B)]))
+        expect = float(np.mean([hanin_rolnick_segment_expectation(n, start, end, sw, BIAS_STD)
+                                for start, end in zip(starts, ends)]))
         deep = float(np.mean([segment_statistics(random_network(64, [n // 3] * 3, bias_std=BIAS_STD,
-                                                                random_state=200 + s), A, B).mean_regions
+                                                                random_state=200 + s), starts, ends).mean_regions
                               for s in range(5)]))
         scaling.append({"N": n, "1 layer: measured regions/line": float(np.mean(meas)),
                         "1 layer: exact expectation": expect,

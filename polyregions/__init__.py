@@ -9,7 +9,7 @@ and :mod:`~polyregions.export` (its JSON) -> the engines
 point that picks one), with :mod:`~polyregions.geometry`,
 :mod:`~polyregions.linear` and :mod:`~polyregions.plotting` on top -> estimators
 (:mod:`~polyregions.sampling`, :mod:`~polyregions.richness`,
-:mod:`~polyregions.lines`, :mod:`~polyregions.distance`,
+:mod:`~polyregions.segments`, :mod:`~polyregions.lines`, :mod:`~polyregions.distance`,
 :mod:`~polyregions.density`, :mod:`~polyregions.batch`,
 :mod:`~polyregions.compare`) and bounds
 (:mod:`~polyregions.bounds`, :mod:`~polyregions.local_bounds`,
@@ -27,8 +27,8 @@ from .tolerances import Tolerances
 from .results import InexactCountError, IncompleteEnumerationError, Region, RegionSet
 from .enumeration import count_regions, enumerate_regions
 from .sampling import PatternSample, sample_patterns
-from .lines import (count_regions_on_segment, count_regions_on_segments, line_statistics,
-                    segment_breakpoints, segment_statistics)
+from .segments import count_regions_on_segment, count_regions_on_segments, segment_breakpoints
+from .lines import line_statistics, segment_statistics
 from .distance import boundary_distance_statistics, distance_to_boundary
 from .bounds import bounds_for
 from .local_bounds import LocalBound, local_bound

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._deprecation import renamed_parameters
 from .domain import Ball, Box, Domain, Slice, as_domain
 from .network import as_network
 
@@ -48,12 +49,14 @@ KINDS = ("ball", "box", "square", "disc")
 _BOUNDS = (None, "ibp", "lp")
 
 
-def neighbourhoods(points, radius, kind="ball", *, random_state=None):
+@renamed_parameters(points="X")
+def neighbourhoods(X, radius, kind="ball", *, random_state=None):
     """One domain of radius ``radius`` around each point.
 
     Parameters
     ----------
-    points : array_like, shape (n, n0)
+    X : array_like, shape (n, n0)
+        The centres (network inputs). (``points=`` is its deprecated name.)
     radius : float
         Euclidean radius (``"ball"``, ``"disc"``) or half-side (``"box"``,
         ``"square"``), in input units.
@@ -77,14 +80,14 @@ def neighbourhoods(points, radius, kind="ball", *, random_state=None):
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
     try:
-        X = np.array(points, dtype=np.float64)
+        given, X = X, np.array(X, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError("points must be an array of numbers of shape (n, n0).") from None
+        raise ValueError("X must be an array of numbers of shape (n, n0).") from None
     if X.ndim == 1:
         X = X[None, :]
     if X.ndim != 2 or X.shape[0] == 0 or not np.all(np.isfinite(X)):
-        raise ValueError(f"points must be a non-empty finite array of shape (n, n0); got "
-                         f"shape {np.shape(points)}.")
+        raise ValueError(f"X must be a non-empty finite array of shape (n, n0); got "
+                         f"shape {np.shape(given)}.")
     if isinstance(radius, bool) or not isinstance(radius, numbers.Real) or not (
             math.isfinite(radius) and radius > 0):
         raise ValueError(f"radius must be a positive finite number; got {radius!r}.")
@@ -321,7 +324,7 @@ def count_regions_batch(net, domains, *, max_regions=None, time_limit=None, boun
     for k, d in enumerate(domains):
         if not isinstance(d, Domain):
             raise TypeError(f"domains[{k}] is a {type(d).__name__}, not a polyregions Domain "
-                            "(Box, Ball, Slice, ...); neighbourhoods(points, radius) builds them.")
+                            "(Box, Ball, Slice, ...); neighbourhoods(X, radius) builds them.")
         as_domain(d, net)
     if bound not in _BOUNDS:
         raise ValueError(f"bound must be None, 'ibp' or 'lp'; got {bound!r}.")

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._deprecation import renamed_parameters
 from .domain import Ball, Box, Domain, as_domain
 from .network import as_network
 
@@ -62,7 +63,7 @@ DEFAULT_N_SAMPLES = 10_000
 
 
 # ----------------------------------------------------------- validation
-def _check_centers(net, points, name="points"):
+def _check_centers(net, points, name="X"):
     try:
         X = np.array(points, dtype=np.float64, copy=True)
     except (TypeError, ValueError):
@@ -78,7 +79,7 @@ def _check_centers(net, points, name="points"):
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty; pass at least one point.")
     if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contain NaN or infinite values.")
+        raise ValueError(f"{name} contains NaN or infinite values.")
     X.setflags(write=False)
     return X
 
@@ -376,7 +377,8 @@ def _count_one(net, dom, method, n_samples, rng, max_regions, time_limit):
     return sample_patterns(net, dom, n_samples, random_state=rng).n_observed, True
 
 
-def local_region_counts(net, points, radius, *, method="exact", n_samples=None, norm="l2",
+@renamed_parameters(points="X")
+def local_region_counts(net, X, radius, *, method="exact", n_samples=None, norm="l2",
                         random_state=None, max_regions=None, time_limit=None, bound=None,
                         n_jobs=1, progress=False):
     """Number of activation regions meeting a small ball or box around each point.
@@ -384,8 +386,9 @@ def local_region_counts(net, points, radius, *, method="exact", n_samples=None, 
     Parameters
     ----------
     net : ReLUNetwork
-    points : array_like, shape (n, net.input_dim)
+    X : array_like, shape (n, net.input_dim)
         Centres (network inputs); a single point may be given as a vector.
+        (``points=`` is its deprecated name.)
     radius : float
         Euclidean radius (``norm="l2"``) or half-side of the box
         (``norm="linf"``), in input units.
@@ -433,7 +436,7 @@ def local_region_counts(net, points, radius, *, method="exact", n_samples=None, 
     (2, 2, True)
     """
     as_network(net)
-    X = _check_centers(net, points)
+    X = _check_centers(net, X)
     radius = _check_radius(radius)
     _check_choice(norm, "norm", _NORMS)
     n_samples, max_regions, time_limit = _check_method_options(
@@ -478,7 +481,8 @@ def local_region_counts(net, points, radius, *, method="exact", n_samples=None, 
                              bound)
 
 
-def compare_data_vs_random(net, data_points, domain, radius, *, n_random=None, method="exact",
+@renamed_parameters(data_points="X")
+def compare_data_vs_random(net, X, domain, radius, *, n_random=None, method="exact",
                            n_samples=None, norm="l2", random_state=None, max_regions=None,
                            time_limit=None, bound=None, n_jobs=1, progress=False):
     """Local region counts around data points against uniform random points of ``domain``.
@@ -489,14 +493,15 @@ def compare_data_vs_random(net, data_points, domain, radius, *, n_random=None, m
     Parameters
     ----------
     net : ReLUNetwork
-    data_points : array_like, shape (n, net.input_dim)
+    X : array_like, shape (n, net.input_dim)
+        The data points. (``data_points=`` is its deprecated name.)
     domain : Domain
         Where the random centres are drawn uniformly (e.g. the data's
         bounding box); for a :class:`~polyregions.Slice` they are drawn in
         its parameter box and mapped to inputs.
     radius : float
     n_random : int, optional
-        Number of random centres; default ``len(data_points)``.
+        Number of random centres; default ``len(X)``.
     method, n_samples, norm, random_state, max_regions, time_limit, bound, n_jobs, progress
         As in :func:`local_region_counts`, used for both groups. With
         ``bound="lp"`` (or ``"ibp"``) :attr:`DataVsRandom.bound_ratio` sets
@@ -517,7 +522,7 @@ def compare_data_vs_random(net, data_points, domain, radius, *, n_random=None, m
     (4.0, 20, True)
     """
     as_network(net)
-    X = _check_centers(net, data_points, "data_points")
+    X = _check_centers(net, X)
     if not isinstance(domain, Domain):
         raise TypeError(
             f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, WholeSpace) to draw "

@@ -32,12 +32,12 @@ Example
 from __future__ import annotations
 
 import numbers
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_level
+from ._deprecation import renamed_parameters
+from ._validation import check_int, check_level
 from .lines import mean_ci, require_domain
 from .network import as_network
 
@@ -239,8 +239,9 @@ class BoundaryDistanceStatistics:
         )
 
 
+@renamed_parameters(points="X", n_points="n_samples")
 def boundary_distance_statistics(net, domain=None, n_samples=None, random_state=None, *,
-                                 points=None, level=0.95, n_points=None):
+                                 X=None, level=0.95):
     """Distance to the region boundary of random points of ``domain``, or of given points.
 
     Parameters
@@ -249,16 +250,16 @@ def boundary_distance_statistics(net, domain=None, n_samples=None, random_state=
     domain : Domain, optional
         Box, Ball, Polytope or Slice (parameters drawn uniformly and mapped to
         inputs); ``WholeSpace`` draws standard normal points. Exclusive with
-        ``points``.
+        ``X``.
     n_samples : int
         Number of points drawn from ``domain`` (>= 1; intervals need >= 2),
-        as in :func:`~polyregions.sampling.sample_patterns`.
+        as in :func:`~polyregions.sampling.sample_patterns`. (``n_points=`` is
+        its deprecated name.)
     random_state : int, numpy Generator or None
-    points : array_like, shape (n, net.input_dim), optional
+    X : array_like, shape (n, net.input_dim), optional
         Measure at these points (e.g. training data) instead of sampling.
+        (``points=`` is its deprecated name.)
     level : float, default 0.95
-    n_points : int, optional
-        Deprecated name of ``n_samples``.
 
     Returns
     -------
@@ -272,35 +273,25 @@ def boundary_distance_statistics(net, domain=None, n_samples=None, random_state=
     >>> st = boundary_distance_statistics(net, Box([-1.0], [1.0]), 2000, random_state=0)
     >>> round(st.mean, 1)  # |x| for x uniform in [-1, 1]
     0.5
-    >>> boundary_distance_statistics(net, points=[[0.5], [-0.25]]).distances.tolist()
+    >>> boundary_distance_statistics(net, X=[[0.5], [-0.25]]).distances.tolist()
     [0.5, 0.25]
     """
     as_network(net)
     level = check_level(level)
-    if points is not None:
-        if domain is not None or n_samples is not None or n_points is not None:
-            raise TypeError("pass either points or (domain, n_samples), not both.")
-        X = np.array(net.check_points(points), dtype=np.float64)
+    if X is not None:
+        if domain is not None or n_samples is not None:
+            raise TypeError("pass either X or (domain, n_samples), not both.")
+        X = np.array(net.check_points(X), dtype=np.float64)
         if len(X) == 0:
-            raise ValueError("points is empty; pass at least one point.")
+            raise ValueError("X is empty; pass at least one point.")
     else:
         domain = require_domain(domain, net)
-        if n_points is not None:
-            if n_samples is not None:
-                raise TypeError("pass n_samples (n_points is its deprecated name), not both.")
-            warnings.warn(
-                "boundary_distance_statistics(n_points=...) is deprecated; use n_samples=...",
-                DeprecationWarning, stacklevel=2)
-            n_samples = n_points
         if n_samples is None:
             raise TypeError("boundary_distance_statistics needs n_samples, the number of points "
-                            "(or points=... to measure at given points).")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-            raise TypeError(f"n_samples must be an integer; got {n_samples!r}.")
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be >= 1; got {n_samples}.")
+                            "(or X=... to measure at given points).")
+        n_samples = check_int(n_samples, "n_samples")
         rng = np.random.default_rng(random_state)
-        X = domain.to_input(domain.sample(int(n_samples), random_state=rng))
+        X = domain.to_input(domain.sample(n_samples, random_state=rng))
     d = distance_to_boundary(net, X)
     d.setflags(write=False)
     X.setflags(write=False)

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from ._deprecation import renamed_parameters
 from .lp import bounding_box, chebyshev_ball
 
 __all__ = ["Domain", "Box", "Ball", "Polytope", "WholeSpace", "Slice", "as_domain"]
@@ -420,11 +421,15 @@ class Slice(Domain):
         return cls(p, Q.T, [-r, -r], [r, r], disc=shape == "disc")
 
     @classmethod
-    def segment(cls, a, b):
-        """The segment from ``a`` (u=0) to ``b`` (u=1)."""
-        a = _vector(a, "a")
-        b = _vector(b, "b")
-        return cls(a, [b - a])
+    @renamed_parameters(a="start", b="end")
+    def segment(cls, start, end):
+        """The segment from ``start`` (u=0) to ``end`` (u=1).
+
+        (``a=`` and ``b=`` are the deprecated names of ``start`` and ``end``.)
+        """
+        start = _vector(start, "start")
+        end = _vector(end, "end")
+        return cls(start, [end - start])
 
     @classmethod
     def plane(cls, origin, d1, d2, lo=(0.0, 0.0), hi=(1.0, 1.0)):

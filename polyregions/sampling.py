@@ -10,7 +10,7 @@ every estimator of :mod:`polyregions.richness` (docs/math.md §8).
 Patterns are identified by *keys*: ``pattern_to_key(pattern)`` is the bytes of
 the bit-packed boolean pattern. Any other module (e.g. the exact engine) that
 keys its regions with :func:`pattern_to_key` can be matched against a sample
-directly, e.g. ``sample.count_of(pattern)`` or ``sample.as_dict()[key]``.
+directly, e.g. ``sample.count_of(pattern)`` or ``sample.abundances()[key]``.
 
 Example
 -------
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import richness
+from ._deprecation import renamed_parameters, warn_renamed
 from .results import key_to_pattern, pattern_key
 from .domain import Domain, WholeSpace, as_domain
 from .network import ReLUNetwork
@@ -133,9 +134,18 @@ class PatternSample:
         packed = np.frombuffer(b"".join(self.keys), dtype=np.uint8).reshape(len(self.keys), -1)
         return np.unpackbits(packed, axis=1, count=self.n_neurons).astype(bool)
 
-    def as_dict(self):
-        """``{key: count}`` for every observed pattern."""
+    def abundances(self):
+        """``{key: count}`` for every observed pattern.
+
+        Not a ``to_dict``: the keys are bytes, and the mapping is the sample's
+        data, not a serialisation of the object.
+        """
         return {k: int(c) for k, c in zip(self.keys, self.counts)}
+
+    def as_dict(self):
+        """Deprecated name of :meth:`abundances`."""
+        warn_renamed("PatternSample.as_dict()", "PatternSample.abundances()")
+        return self.abundances()
 
     def count_of(self, pattern):
         """Abundance of one pattern (boolean array or bytes key); 0 if unseen."""
@@ -268,6 +278,7 @@ def _count_batch(acc, P):
         acc[k] = acc.get(k, 0) + int(c)
 
 
+@renamed_parameters(points="X")
 def sample_patterns(
     net,
     domain=None,
@@ -275,7 +286,7 @@ def sample_patterns(
     *,
     batch_size=65536,
     random_state=None,
-    points=None,
+    X=None,
     backend="numpy",
     device=None,
 ):
@@ -284,24 +295,25 @@ def sample_patterns(
     Either draw ``n_samples`` points uniformly in ``domain`` (for a
     :class:`~polyregions.Slice`, parameters are drawn in its box and mapped
     with ``domain.to_input``; a ``WholeSpace`` draws standard normal points),
-    or pass a data set as ``points``.
+    or pass a data set as ``X``.
 
     Parameters
     ----------
     net : ReLUNetwork
     domain : Domain, optional
-        Where to sample uniformly. Must be omitted when ``points`` is given.
+        Where to sample uniformly. Must be omitted when ``X`` is given.
     n_samples : int, optional
-        Number of points to draw (>= 1). With ``points`` it may be omitted;
-        if given it must equal ``len(points)``.
+        Number of points to draw (>= 1). With ``X`` it may be omitted;
+        if given it must equal ``len(X)``.
     batch_size : int, default 65536
         Points per forward pass; bounds the working memory.
     random_state : int, numpy Generator or None
         Seed of the point sampler. For a fixed seed the sample is
         reproducible; it may depend on ``batch_size`` (points are drawn batch
         by batch from one generator).
-    points : array_like, shape (n, net.input_dim), optional
-        Network inputs to use instead of uniform sampling.
+    X : array_like, shape (n, net.input_dim), optional
+        Network inputs to use instead of uniform sampling. (``points=`` is
+        its deprecated name.)
     backend : {"numpy", "torch"}, default "numpy"
         ``"torch"`` runs the forward passes with torch in float64 (optional
         dependency, imported only here).
@@ -323,7 +335,7 @@ def sample_patterns(
     >>> import numpy as np
     >>> from polyregions import ReLUNetwork
     >>> net = ReLUNetwork.from_weights([[[1.0]], [[1.0]]], [[0.0], [0.0]])
-    >>> s = sample_patterns(net, points=[[-2.0], [-1.0], [3.0]])
+    >>> s = sample_patterns(net, X=[[-2.0], [-1.0], [3.0]])
     >>> s.counts.tolist(), [p.tolist() for p in s.patterns]
     ([2, 1], [[False], [True]])
     """
@@ -342,33 +354,33 @@ def sample_patterns(
     else:
         raise ValueError(f"backend must be 'numpy' or 'torch'; got {backend!r}.")
 
-    if points is not None:
+    if X is not None:
         if domain is not None:
             raise ValueError(
-                "pass either a domain to sample from or a data set as points, not both."
+                "pass either a domain to sample from or a data set as X, not both."
             )
-        X = np.asarray(points, dtype=np.float64)
+        X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != net.input_dim:
             raise ValueError(
-                f"points must have shape (n, {net.input_dim}) for this network; got {X.shape}."
+                f"X must have shape (n, {net.input_dim}) for this network; got {X.shape}."
             )
         if X.shape[0] == 0:
-            raise ValueError("points is empty; pass at least one point.")
+            raise ValueError("X is empty; pass at least one point.")
         if not np.all(np.isfinite(X)):
-            raise ValueError("points contain NaN or infinite values.")
+            raise ValueError("X contains NaN or infinite values.")
         if n_samples is not None and _positive_int(n_samples, "n_samples") != X.shape[0]:
             raise ValueError(
                 f"n_samples={n_samples} but {X.shape[0]} points were given; omit n_samples "
-                "when passing points."
+                "when passing X."
             )
         if random_state is not None:
-            raise ValueError("random_state has no effect with points; omit it.")
+            raise ValueError("random_state has no effect with X (given points); omit it.")
         batches = (X[i : i + batch_size] for i in range(0, X.shape[0], batch_size))
         source = "points"
     else:
         if domain is None:
             raise ValueError(
-                "pass a domain to sample from (Box, Ball, Slice, ...) or a data set as points=."
+                "pass a domain to sample from (Box, Ball, Slice, ...) or a data set as X=."
             )
         if not isinstance(domain, Domain):
             raise TypeError(

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._deprecation import renamed_parameters
 from .network import ReLUNetwork
 
 __all__ = [
@@ -73,8 +74,9 @@ def count_metric(domain, *, max_regions=None, time_limit=None):
     return metric
 
 
-def line_metric(points, *, n_lines=None, length=None, pairs=False, random_state=0):
-    """Exact counts along lines through (or between pairs of) ``points``.
+@renamed_parameters(points="X", length="line_length")
+def line_metric(X, *, n_lines=None, line_length=None, pairs=False, random_state=0):
+    """Exact counts along lines through (or between pairs of) the points ``X``.
 
     Records ``mean_regions``, ``breakpoints_per_neuron``,
     ``breakpoints_per_unit_length`` and
@@ -85,18 +87,18 @@ def line_metric(points, *, n_lines=None, length=None, pairs=False, random_state=
     --------
     >>> import numpy as np
     >>> from polyregions import random_network
-    >>> m = line_metric(np.eye(2), length=2.0)
+    >>> m = line_metric(np.eye(2), line_length=2.0)
     >>> sorted(m(random_network(2, [4], random_state=0)))[:2]
     ['breakpoints_per_neuron', 'breakpoints_per_unit_length']
     """
     from .lines import line_statistics, segment_statistics
 
-    X = np.array(points, dtype=np.float64)
+    X = np.array(X, dtype=np.float64)
     segments = {}
 
     def metric(net):
         if "ab" not in segments:
-            st = line_statistics(net, points=X, n_lines=n_lines, length=length, pairs=pairs,
+            st = line_statistics(net, X=X, n_lines=n_lines, line_length=line_length, pairs=pairs,
                                  random_state=random_state)
             segments["ab"] = (st.starts, st.ends)
         else:
@@ -111,8 +113,9 @@ def line_metric(points, *, n_lines=None, length=None, pairs=False, random_state=
     return metric
 
 
-def distance_metric(points):
-    """Distance to the region boundary at ``points``: ``{"mean", "median", "mean_scaled"}``.
+@renamed_parameters(points="X")
+def distance_metric(X):
+    """Distance to the region boundary at the points ``X``: ``{"mean", "median", "mean_scaled"}``.
 
     ``mean_scaled`` is the mean times the number of neurons (Hanin & Rolnick).
 
@@ -125,16 +128,17 @@ def distance_metric(points):
     """
     from .distance import boundary_distance_statistics
 
-    X = np.array(points, dtype=np.float64)
+    X = np.array(X, dtype=np.float64)
 
     def metric(net):
-        st = boundary_distance_statistics(net, points=X)
+        st = boundary_distance_statistics(net, X=X)
         return {"mean": st.mean, "median": st.median, "mean_scaled": st.mean_scaled}
 
     return metric
 
 
-def local_count_metric(points, radius, *, kind="ball", bound=None, max_regions=None,
+@renamed_parameters(points="X")
+def local_count_metric(X, radius, *, kind="ball", bound=None, max_regions=None,
                        time_limit=None, n_jobs=1, random_state=0):
     """Regions in a neighbourhood of each point (:func:`~polyregions.count_regions_batch`).
 
@@ -152,7 +156,7 @@ def local_count_metric(points, radius, *, kind="ball", bound=None, max_regions=N
     """
     from .batch import count_regions_batch, neighbourhoods
 
-    doms = neighbourhoods(points, radius, kind=kind, random_state=random_state)
+    doms = neighbourhoods(X, radius, kind=kind, random_state=random_state)
 
     def metric(net):
         res = count_regions_batch(net, doms, bound=bound, max_regions=max_regions,

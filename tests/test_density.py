@@ -185,5 +185,5 @@ def test_validation_errors():
         compare_data_vs_random(net, [[0, 0]], None, 0.1)
     with pytest.raises(ValueError, match="dimension"):
         compare_data_vs_random(net, [[0, 0]], Box(-1, 1, dim=3), 0.1)
-    with pytest.raises(ValueError, match="data_points"):
+    with pytest.raises(ValueError, match="X must have shape"):
         compare_data_vs_random(net, [[0, 0, 0]], Box([-1, -1], [1, 1]), 0.1)

@@ -30,7 +30,7 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "polyregions"
 
 LAYERS = [
-    ("base", {"_version", "_errors", "_jsonsafe", "_validation", "tolerances"}),
+    ("base", {"_version", "_errors", "_jsonsafe", "_validation", "_deprecation", "tolerances"}),
     ("kernels", {"lp", "polytope", "disc", "ball"}),
     ("network", {"network", "_torch", "loading", "plnetwork", "_layers", "_torch_graph", "_onnx",
                  "convert", "scaling"}),
@@ -41,7 +41,7 @@ LAYERS = [
     ("engines", {"lp_engine", "lp_search", "subdivision", "milp", "serial", "distributed"}),
     ("dispatch", {"enumeration"}),
     ("analysis", {"geometry", "linear", "decision", "plotting"}),
-    ("estimators", {"sampling", "richness", "lines", "distance", "density", "compare",
+    ("estimators", {"sampling", "richness", "segments", "lines", "distance", "density", "compare",
                     "estimator_table", "expectations", "volumes", "bounds", "local_bounds",
                     "constructions", "testing", "batch", "tracking"}),
     ("cli", {"cli", "cli_args", "__main__"}),

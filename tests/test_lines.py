@@ -199,7 +199,7 @@ def test_one_layer_mean_count_matches_exact_expectation():
 # ------------------------------------------------------- line statistics
 def test_line_statistics_box():
     net = random_net(7, n0=2, widths=(8, 8))
-    st_ = line_statistics(net, Box([0, 0], [1, 1]), 40, length=2.0, random_state=3)
+    st_ = line_statistics(net, Box([0, 0], [1, 1]), 40, line_length=2.0, random_state=3)
     assert isinstance(st_, LineStatistics) and st_.n_lines == 40
     np.testing.assert_allclose(st_.lengths, 2.0)
     centres = (st_.starts + st_.ends) / 2
@@ -216,14 +216,14 @@ def test_line_statistics_box():
     assert lo <= st_.breakpoints_per_neuron <= hi
     assert set(st_.summary()) >= {"mean_regions", "breakpoints_per_neuron_ci"}
     # Reproducible
-    again = line_statistics(net, Box([0, 0], [1, 1]), 40, length=2.0, random_state=3)
+    again = line_statistics(net, Box([0, 0], [1, 1]), 40, line_length=2.0, random_state=3)
     assert np.array_equal(again.counts, st_.counts)
 
 
 def test_line_statistics_slice_lengths_in_input_space():
     net = random_net(8, n0=4, widths=(6, 6))
     dom = Slice.plane(np.zeros(4), [2.0, 0, 0, 0], [0, 0, 3.0, 0])
-    st_ = line_statistics(net, dom, 25, length=0.5, random_state=1)
+    st_ = line_statistics(net, dom, 25, line_length=0.5, random_state=1)
     d = st_.ends - st_.starts
     assert np.allclose(d[:, [1, 3]], 0)
     np.testing.assert_allclose(st_.lengths, np.linalg.norm(d, axis=1))
@@ -253,7 +253,7 @@ def test_validation_errors():
     with pytest.raises(ValueError, match=">= 1"):
         line_statistics(net, dom, 0)
     with pytest.raises(ValueError, match="length"):
-        line_statistics(net, dom, 5, length=-1.0)
+        line_statistics(net, dom, 5, line_length=-1.0)
     with pytest.raises(ValueError, match="dimension"):
         line_statistics(net, Box([0], [1]), 5)
     with pytest.raises(ValueError, match="level"):

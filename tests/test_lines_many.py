@@ -58,7 +58,7 @@ def test_batched_counts_input_checks():
 def test_lines_through_points_are_centred_on_them():
     net = random_network(3, [10, 10], bias_std=0.1, random_state=2)
     X = np.random.default_rng(0).normal(size=(40, 3))
-    st_ = line_statistics(net, points=X, length=1.5, random_state=0)
+    st_ = line_statistics(net, X=X, line_length=1.5, random_state=0)
     np.testing.assert_allclose((st_.starts + st_.ends) / 2, X, atol=1e-12)
     np.testing.assert_allclose(st_.lengths, 1.5)
     assert st_.counts.tolist() == [count_regions_on_segment(net, a, b)
@@ -68,11 +68,11 @@ def test_lines_through_points_are_centred_on_them():
         np.mean((st_.counts - 1) / (1.5 * N)))
     assert st_.breakpoints_per_neuron == pytest.approx(np.mean((st_.counts - 1) / N))
     # n_lines draws centres among the points
-    sub = line_statistics(net, points=X, n_lines=7, length=1.0, random_state=1)
+    sub = line_statistics(net, X=X, n_lines=7, line_length=1.0, random_state=1)
     mids = (sub.starts + sub.ends) / 2
     assert all(np.any(np.all(np.isclose(m, X), axis=1)) for m in mids)
     # default length: twice the RMS distance to the mean
-    dflt = line_statistics(net, points=X, random_state=0)
+    dflt = line_statistics(net, X=X, random_state=0)
     rms = np.sqrt(np.mean(np.sum((X - X.mean(0)) ** 2, axis=1)))
     np.testing.assert_allclose(dflt.lengths, 2 * rms)
 
@@ -80,21 +80,21 @@ def test_lines_through_points_are_centred_on_them():
 def test_lines_between_pairs_join_distinct_points():
     net = random_network(2, [8, 8], bias_std=0.1, random_state=3)
     X = np.random.default_rng(5).normal(size=(6, 2))
-    st_ = line_statistics(net, points=X, pairs=True, n_lines=30, random_state=0)
+    st_ = line_statistics(net, X=X, pairs=True, n_lines=30, random_state=0)
     idx = lambda P: [int(np.flatnonzero(np.all(X == p, axis=1))[0]) for p in P]  # noqa: E731
     i, j = idx(st_.starts), idx(st_.ends)
     assert all(a != b for a, b in zip(i, j))
     seg = segment_statistics(net, st_.starts, st_.ends)
     assert seg.counts.tolist() == st_.counts.tolist()
     with pytest.raises(ValueError, match="length does not apply"):
-        line_statistics(net, points=X, pairs=True, length=1.0)
+        line_statistics(net, X=X, pairs=True, line_length=1.0)
     with pytest.raises(TypeError, match="not both"):
-        line_statistics(net, Slice.segment([0, 0], [1, 1]), 3, points=X)
+        line_statistics(net, Slice.segment([0, 0], [1, 1]), 3, X=X)
 
 
 def test_regions_per_neuron_is_deprecated_alias():
     net = random_network(2, [5], random_state=0)
-    st_ = line_statistics(net, points=np.eye(2), length=3.0, random_state=0)
+    st_ = line_statistics(net, X=np.eye(2), line_length=3.0, random_state=0)
     with pytest.warns(DeprecationWarning, match="breakpoints_per_neuron"):
         v = st_.regions_per_neuron
     assert v == st_.breakpoints_per_neuron
@@ -106,7 +106,7 @@ def test_regions_per_neuron_is_deprecated_alias():
 def test_distance_statistics_at_points_match_distance_to_boundary():
     net = random_network(4, [12, 12], bias_std=0.1, random_state=7)
     X = np.random.default_rng(2).normal(size=(50, 4))
-    st_ = boundary_distance_statistics(net, points=X)
+    st_ = boundary_distance_statistics(net, X=X)
     np.testing.assert_array_equal(st_.distances, distance_to_boundary(net, X))
     np.testing.assert_array_equal(st_.points, X)
     lo, hi = st_.mean_ci
@@ -120,10 +120,10 @@ def test_distance_statistics_at_points_match_distance_to_boundary():
         inside = net.activation_patterns(x + 0.999 * d * u)
         assert np.all(inside == net.activation_patterns(x))
     with pytest.raises(TypeError, match="not both"):
-        boundary_distance_statistics(net, Slice.segment(np.zeros(4), np.ones(4)), 5, points=X)
+        boundary_distance_statistics(net, Slice.segment(np.zeros(4), np.ones(4)), 5, X=X)
 
 
 def test_distance_statistics_hand_net():
     net = ReLUNetwork.from_weights([[[3.0, 4.0]], [[1.0]]], [[0.0], [0.0]])
-    st_ = boundary_distance_statistics(net, points=[[0.6, 0.8], [-0.3, 0.0]])
+    st_ = boundary_distance_statistics(net, X=[[0.6, 0.8], [-0.3, 0.0]])
     np.testing.assert_allclose(st_.distances, [1.0, 0.18])

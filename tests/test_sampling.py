@@ -53,7 +53,7 @@ def test_key_validation():
 def test_points_counts_match_naive_counter(batch_size):
     net = random_net(0, n0=3, widths=(8, 8, 8))
     X = np.random.default_rng(1).uniform(-1, 1, (500, 3))
-    s = sample_patterns(net, points=X, batch_size=batch_size)
+    s = sample_patterns(net, X=X, batch_size=batch_size)
     expected = naive_counts(net, X)
     got = {tuple(p): c for p, c in zip(s.patterns.tolist(), s.counts.tolist())}
     assert got == dict(expected)
@@ -63,23 +63,23 @@ def test_points_counts_match_naive_counter(batch_size):
     assert s.fingerprint == net.fingerprint()
 
 
-def test_count_of_and_as_dict():
+def test_count_of_and_abundances():
     net = random_net(2)
     X = np.random.default_rng(3).normal(size=(300, 2))
-    s = sample_patterns(net, points=X)
+    s = sample_patterns(net, X=X)
     P = net.activation_patterns(X)
     for p in P[:20]:
         assert s.count_of(p) == int(np.all(P == p, axis=1).sum())
         assert s.count_of(pattern_to_key(p)) == s.count_of(p)
-        assert s.as_dict()[pattern_to_key(p)] == s.count_of(p)
+        assert s.abundances()[pattern_to_key(p)] == s.count_of(p)
     assert s.count_of(~P[0]) == (int(np.all(P == ~P[0], axis=1).sum()))
-    assert sum(s.as_dict().values()) == 300
+    assert sum(s.abundances().values()) == 300
     with pytest.raises(ValueError, match="entries"):
         s.count_of(P[0][:-1])
 
 
 def test_result_is_immutable():
-    s = sample_patterns(random_net(0), points=np.zeros((3, 2)))
+    s = sample_patterns(random_net(0), X=np.zeros((3, 2)))
     with pytest.raises(ValueError):
         s.counts[0] = 5
     with pytest.raises(AttributeError):
@@ -89,7 +89,7 @@ def test_result_is_immutable():
 def test_leaky_network_uses_positive_part_as_pattern():
     net = random_net(4, slope=0.1, widths=(5, 5))
     X = np.random.default_rng(5).uniform(-2, 2, (400, 2))
-    s = sample_patterns(net, points=X, batch_size=64)
+    s = sample_patterns(net, X=X, batch_size=64)
     assert {tuple(p): c for p, c in zip(s.patterns.tolist(), s.counts)} == dict(
         naive_counts(net, X)
     )
@@ -106,15 +106,15 @@ def test_torch_backend_matches_numpy():
     pytest.importorskip("torch")
     net = random_net(6, n0=4, widths=(10, 10), slope=0.05)
     X = np.random.default_rng(7).normal(size=(777, 4))
-    a = sample_patterns(net, points=X, batch_size=100)
-    b = sample_patterns(net, points=X, batch_size=100, backend="torch")
+    a = sample_patterns(net, X=X, batch_size=100)
+    b = sample_patterns(net, X=X, batch_size=100, backend="torch")
     assert a.keys == b.keys and np.array_equal(a.counts, b.counts)
 
 
 def test_torch_missing_gives_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
     with pytest.raises(ImportError, match=r"polyregions\[torch\]"):
-        sample_patterns(random_net(0), points=np.zeros((2, 2)), backend="torch")
+        sample_patterns(random_net(0), X=np.zeros((2, 2)), backend="torch")
 
 
 # -------------------------------------------------------- uniform sampling law
@@ -227,13 +227,13 @@ def test_validation_errors():
     with pytest.raises(ValueError, match="dimension"):
         sample_patterns(net, Box([0, 0, 0], [1, 1, 1]), 10)
     with pytest.raises(ValueError, match="shape"):
-        sample_patterns(net, points=np.zeros((5, 3)))
+        sample_patterns(net, X=np.zeros((5, 3)))
     with pytest.raises(ValueError, match="empty"):
-        sample_patterns(net, points=np.zeros((0, 2)))
+        sample_patterns(net, X=np.zeros((0, 2)))
     with pytest.raises(ValueError, match="not both"):
-        sample_patterns(net, dom, points=np.zeros((5, 2)))
+        sample_patterns(net, dom, X=np.zeros((5, 2)))
     with pytest.raises(ValueError, match="n_samples"):
-        sample_patterns(net, n_samples=4, points=np.zeros((5, 2)))
+        sample_patterns(net, n_samples=4, X=np.zeros((5, 2)))
     with pytest.raises(ValueError, match="backend"):
         sample_patterns(net, dom, 10, backend="jax")
     with pytest.raises(ValueError, match=">= 1"):
@@ -243,7 +243,7 @@ def test_validation_errors():
     with pytest.raises(TypeError, match="Domain"):
         sample_patterns(net, [(0, 1), (0, 1)], 10)
     with pytest.raises(ValueError, match="NaN"):
-        sample_patterns(net, points=np.array([[np.nan, 0.0]]))
+        sample_patterns(net, X=np.array([[np.nan, 0.0]]))
 
 
 def test_wholespace_sample_is_labelled_normal_not_uniform():

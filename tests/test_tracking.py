@@ -25,7 +25,7 @@ def test_tracker_records_what_direct_calls_give(tmp_path):
                           nn.Softmax(dim=1))
     box = Box([-1, -1], [1, 1])
     tr = RegionTracker({
-        "box": count_metric(box), "lines": line_metric(X[:10], length=1.0),
+        "box": count_metric(box), "lines": line_metric(X[:10], line_length=1.0),
         "dist": distance_metric(X), "local": local_count_metric(X[:3], 0.2, bound="ibp"),
         "ub": bound_metric(box, method="ibp"), "dec": decision_metric(box),
     }, drop_output_activation=True)
@@ -56,13 +56,13 @@ def test_tracker_records_what_direct_calls_give(tmp_path):
 
 def test_line_metric_measures_the_same_segments_each_step():
     X = np.random.default_rng(1).normal(size=(20, 3))
-    m = line_metric(X, length=2.0, random_state=3)
+    m = line_metric(X, line_length=2.0, random_state=3)
     from polyregions import random_network
     from polyregions.lines import line_statistics
 
     a, b = random_network(3, [6], random_state=0), random_network(3, [6], random_state=1)
     m(a)
-    ref = line_statistics(b, points=X, length=2.0, random_state=3)  # same draws as step 0
+    ref = line_statistics(b, X=X, line_length=2.0, random_state=3)  # same draws as step 0
     assert m(b)["mean_regions"] == ref.mean_regions
 
 

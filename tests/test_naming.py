@@ -1,0 +1,98 @@
+"""The naming table (README, "Names used across the API"): every renamed name of the 0.1 API
+still works under its old spelling, warns with the new one, and gives the same result."""
+
+import numpy as np
+import pytest
+
+from polyregions import (Box, Slice, boundary_distance_statistics, compare_data_vs_random,
+                         count_regions_on_segment, line_statistics, local_region_counts,
+                         neighbourhoods, random_network, sample_patterns, segment_breakpoints)
+from polyregions.tracking import distance_metric, line_metric, local_count_metric
+
+
+@pytest.fixture(scope="module")
+def net():
+    return random_network(2, [6, 6], bias_std=0.3, random_state=0)
+
+
+X = np.array([[0.1, 0.2], [-0.4, 0.3], [0.5, -0.5], [0.0, 0.9]])
+
+
+def same(a, b):
+    """Two results of the same call, compared field by field (arrays by value)."""
+    for k, v in vars(a).items():
+        w = vars(b)[k]
+        if k == "seconds":
+            continue
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(v, w)
+        elif k not in ("domain", "seconds"):
+            assert v == w, k
+
+
+@pytest.mark.parametrize("call, old, new", [
+    (lambda net, **kw: line_statistics(net, random_state=0, **kw),
+     {"points": X, "length": 0.5}, {"X": X, "line_length": 0.5}),
+    (lambda net, **kw: boundary_distance_statistics(net, **kw), {"points": X}, {"X": X}),
+    (lambda net, **kw: sample_patterns(net, **kw), {"points": X}, {"X": X}),
+    (lambda net, **kw: local_region_counts(net, radius=0.2, **kw), {"points": X}, {"X": X}),
+    (lambda net, **kw: compare_data_vs_random(net, domain=Box([-1, -1], [1, 1]), radius=0.2,
+                                              n_random=3, random_state=0, **kw),
+     {"data_points": X}, {"X": X}),
+])
+def test_renamed_keywords_warn_and_agree(net, call, old, new):
+    with pytest.warns(DeprecationWarning) as rec:
+        a = call(net, **old)
+    for name in old:
+        assert any(f"({name}=...) is deprecated" in str(w.message) for w in rec)
+    assert all(f"{new_name}=" in "".join(str(w.message) for w in rec) for new_name in new)
+    b = call(net, **new)
+    if hasattr(a, "data"):      # DataVsRandom: two LocalRegionCounts
+        same(a.data, b.data)
+        same(a.random, b.random)
+    else:
+        same(a, b)
+
+
+def test_segment_ends_are_start_and_end(net):
+    start, end = [-1.0, -0.5], [1.0, 0.7]
+    with pytest.warns(DeprecationWarning, match=r"use segment_breakpoints\(start=\.\.\.\)"):
+        old = segment_breakpoints(net, a=start, b=end)
+    np.testing.assert_array_equal(old, segment_breakpoints(net, start=start, end=end))
+    with pytest.warns(DeprecationWarning, match="end="):
+        assert count_regions_on_segment(net, start, b=end) == count_regions_on_segment(
+            net, start, end) == 1 + old.size
+    with pytest.warns(DeprecationWarning, match="start="):
+        s = Slice.segment(a=start, b=end)
+    np.testing.assert_array_equal(s.to_input([[0.0], [1.0]]), [start, end])
+    assert Slice.segment(start=start, end=end).to_dict() == s.to_dict()
+
+
+def test_old_and_new_spelling_together_is_an_error(net):
+    with pytest.raises(TypeError, match="not both"):
+        segment_breakpoints(net, [0, 0], [1, 1], a=[0, 0])
+    with pytest.raises(TypeError, match="not both"):
+        line_statistics(net, X=X, points=X)
+    with pytest.raises(TypeError, match="not both"):
+        boundary_distance_statistics(net, Box([0, 0], [1, 1]), 5, n_points=5)
+
+
+def test_tracking_metrics_and_neighbourhoods_take_X(net):
+    with pytest.warns(DeprecationWarning, match="line_length="):
+        a = line_metric(X, length=1.0, random_state=2)(net)
+    assert a == line_metric(X, line_length=1.0, random_state=2)(net)
+    with pytest.warns(DeprecationWarning, match=r"distance_metric\(X=\.\.\.\)"):
+        assert distance_metric(points=X)(net) == distance_metric(X)(net)
+    with pytest.warns(DeprecationWarning, match="X="):
+        assert (local_count_metric(points=X, radius=0.1, kind="box")(net)
+                == local_count_metric(X, 0.1, kind="box")(net))
+    with pytest.warns(DeprecationWarning, match="X="):
+        old = neighbourhoods(points=X, radius=0.1, kind="box")
+    assert [d.to_dict() for d in old] == [d.to_dict() for d in neighbourhoods(X, 0.1, "box")]
+
+
+def test_pattern_sample_abundances(net):
+    s = sample_patterns(net, X=X)
+    with pytest.warns(DeprecationWarning, match=r"abundances\(\)"):
+        assert s.as_dict() == s.abundances()
+    assert sum(s.abundances().values()) == len(X)
