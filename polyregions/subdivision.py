@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -58,8 +59,10 @@ from .domain import Box, Slice, Polytope, as_domain
 from .network import as_network
 from .scaling import balanced_network, first_layer_offset_scale
 from .lp import chebyshev_ball, inscribed_radius
-from .results import RegionSet
+from .results import RegionSet, region_halfspaces
 from .tolerances import Tolerances
+from .skeleton import Skeleton, SubdivisionFallback, box_skeleton, polygon_skeleton
+from .inscribed_radii import inscribed_radii
 
 __all__ = ["enumerate_subdivision", "supports", "choose_method", "dispatch", "SubdivisionFallback"]
 
@@ -67,14 +70,8 @@ METHODS = ("auto", "lp", "subdivision")
 #: ``method="auto"`` uses the subdivision up to this dimension (see the README's table).
 AUTO_MAX_DIM = 8
 
-#: Fixed seed of the random 64-bit weights of the sign-vector hashes.
-_HASH_SEED = 0x5EED5
 #: Default memory budget (bytes) for the complex; see :func:`_memory_budget`.
 _DEFAULT_MAX_MEMORY = 8 * 2**30
-
-
-class SubdivisionFallback(Exception):
-    """The subdivision cannot decide this run exactly; the LP engine must (reason in ``args[0]``)."""
 
 
 def supports(domain):
@@ -183,77 +180,6 @@ def _memory_budget(max_memory):
         return _DEFAULT_MAX_MEMORY
 
 
-# ------------------------------------------------------------------ buffers
-class _Rows:
-    """A growable array of rows (amortised doubling; ``view`` is the live part)."""
-
-    def __init__(self, init):
-        init = np.asarray(init)
-        cap = max(16, 2 * len(init))
-        self.buf = np.empty((cap,) + init.shape[1:], dtype=init.dtype)
-        self.n = len(init)
-        self.buf[: self.n] = init
-
-    @property
-    def view(self):
-        return self.buf[: self.n]
-
-    def extend(self, rows):
-        k = len(rows)
-        if self.n + k > len(self.buf):
-            cap = max(2 * len(self.buf), self.n + k)
-            new = np.empty((cap,) + self.buf.shape[1:], dtype=self.buf.dtype)
-            new[: self.n] = self.buf[: self.n]
-            self.buf = new
-        self.buf[self.n: self.n + k] = rows
-        self.n += k
-
-    @property
-    def nbytes(self):
-        return self.buf.nbytes
-
-
-# ------------------------------------------------------------ initial complex
-def _box_skeleton(lo, hi):
-    """Vertices ``(X, Zv)`` and edges ``(E, Ze)`` of a box; rows ``j``: ``x_j <= hi_j``, ``d+j``: ``-x_j <= -lo_j``."""
-    d = len(lo)
-    corner = ((np.arange(2**d)[:, None] >> np.arange(d)) & 1).astype(bool)
-    X = np.where(corner, hi, lo).astype(np.float64)
-    Zv = np.where(corner, np.arange(d), d + np.arange(d)).astype(np.int32)
-    E, Ze = [], []
-    for j in range(d):
-        a = np.flatnonzero(~corner[:, j])
-        E.append(np.stack([a, a | (1 << j)], axis=1))
-        Ze.append(np.delete(Zv[a], j, axis=1))
-    return X, Zv, np.vstack(E).astype(np.int64), np.vstack(Ze).astype(np.int32)
-
-
-def _polygon_skeleton(A, b):
-    """Vertices and edges of a 2-D polygon ``{A x <= b}`` (every polygon is simple)."""
-    from scipy.spatial import HalfspaceIntersection
-
-    x0 = chebyshev_ball(A, b, radius_cap=np.inf)[0]
-    hs = HalfspaceIntersection(np.hstack([A, -b[:, None]]), x0)
-    V = hs.intersections
-    norms = np.linalg.norm(A, axis=1)
-    scale = max(1.0, float(np.abs(V).max()))
-    tight = np.abs(V @ A.T - b) / norms <= 1e-9 * scale
-    if not np.all(tight.sum(1) == 2):
-        raise SubdivisionFallback("a polygon vertex lies on more than two of the domain's rows")
-    _, uniq = np.unique(np.round(V / (1e-9 * scale)), axis=0, return_index=True)
-    V, tight = V[np.sort(uniq)], tight[np.sort(uniq)]
-    Zv = np.array([np.flatnonzero(t) for t in tight], dtype=np.int32)
-    E, Ze = [], []
-    for r in range(len(b)):
-        on = np.flatnonzero(tight[:, r])
-        if len(on) == 2:
-            E.append(on)
-            Ze.append([r])
-        elif len(on):
-            raise SubdivisionFallback("a domain row touches the polygon in a single vertex")
-    return V, Zv, np.array(E, dtype=np.int64), np.array(Ze, dtype=np.int32)
-
-
 def _effective_layers(net, domain):
     """Hidden layers as functions of the domain coordinates (a slice's map folded into layer 1)."""
     Ws = [np.asarray(W) for W in net.weights[:-1]]
@@ -265,261 +191,62 @@ def _effective_layers(net, domain):
     return Ws, bs, list(net.negative_slopes)
 
 
-# ------------------------------------------------------------ the subdivision
-class _Complex:
-    """The skeleton and the per-neuron step (see the module docstring)."""
-
-    def __init__(self, X, Zv, E, Ze, m_dom, n_ids, rel_tol):
-        d = X.shape[1]
-        self.d = d
-        self.m_dom = m_dom
-        self.rel_tol = rel_tol
-        rng = np.random.default_rng(_HASH_SEED)
-        self.r1 = rng.integers(0, 2**63, size=n_ids, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        self.r2 = rng.integers(0, 2**63, size=n_ids, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        self.X = _Rows(X)
-        self.Zv = _Rows(Zv)
-        self.E = _Rows(E)
-        self.Ze = _Rows(Ze)
-        # Hash of an edge's sign vector: sum of r_i * s_i (mod 2^64) over the
-        # hyperplanes it is not on; every domain row not through it is +1.
-        dom1 = self.r1[:m_dom].sum(dtype=np.uint64)
-        dom2 = self.r2[:m_dom].sum(dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            h1 = dom1 - self.r1[Ze].sum(axis=1, dtype=np.uint64) if Ze.shape[1] else np.full(len(E), dom1)
-            h2 = dom2 - self.r2[Ze].sum(axis=1, dtype=np.uint64) if Ze.shape[1] else np.full(len(E), dom2)
-        self.h1 = _Rows(np.asarray(h1, dtype=np.uint64))
-        self.h2 = _Rows(np.asarray(h2, dtype=np.uint64))
-        self.bits = None  # packed pattern bits, set up by start()
-        self.ZT = None  # current layer's pre-activations, (n_l, vertices)
-        self.near = 0
-
-    @property
-    def n_vertices(self):
-        return self.X.n
-
-    @property
-    def n_edges(self):
-        return self.E.n
-
-    def nbytes(self):
-        parts = [self.X, self.Zv, self.E, self.Ze, self.h1, self.h2, self.bits]
-        return sum(p.nbytes for p in parts if p is not None) + (0 if self.ZT is None else self.ZT.nbytes)
-
-    def start(self, n_neurons):
-        self.n_bytes = max(1, (n_neurons + 7) // 8)
-        self.bits = _Rows(np.zeros((self.X.n, self.n_bytes), dtype=np.uint8))
-
-    def start_layer(self, Zl):
-        """Pre-activations of the new layer at the current vertices, ``(vertices, n_l)``."""
-        n_l = Zl.shape[1]
-        self.ZT = np.empty((n_l, max(16, 2 * len(Zl))))
-        self.ZT[:, : len(Zl)] = Zl.T
-
-    def end_layer(self, slope):
-        Z = self.ZT[:, : self.X.n].T
-        self.ZT = None
-        return np.where(Z > 0, Z, slope * Z)
-
-    def _grow_ZT(self, k):
-        n = self.X.n
-        if n + k > self.ZT.shape[1]:
-            new = np.empty((self.ZT.shape[0], max(2 * self.ZT.shape[1], n + k)))
-            new[:, :n] = self.ZT[:, :n]
-            self.ZT = new
-
-    def add_neuron(self, k_local, k_global):
-        """Cut the complex with neuron ``k_global`` (column ``k_local`` of the layer)."""
-        nV = self.X.n
-        z = self.ZT[k_local, :nV]
-        S = float(np.max(np.abs(z))) if nV else 0.0
-        small = np.abs(z) <= self.rel_tol * S
-        if S == 0.0 or small.any():
-            raise SubdivisionFallback(
-                f"neuron {k_global}: {int(small.sum())} vertices within the coincidence tolerance of "
-                "its hyperplane (concurrent, coincident or zero hyperplanes)")
-        pos = z > 0
-        byte, bit = k_global >> 3, np.uint8(1 << (7 - (k_global & 7)))
-        col = self.bits.buf[:nV, byte]
-        col[pos] |= bit
-        hid = self.m_dom + k_global
-        E = self.E.view
-        a, b = E[:, 0], E[:, 1]
-        sa = pos[a]
-        crossed = sa != pos[b]
-        r1p, r2p = self.r1[hid], self.r2[hid]
-        with np.errstate(over="ignore"):
-            r1m, r2m = np.uint64(0) - r1p, np.uint64(0) - r2p
-            ci = np.flatnonzero(crossed)
-            nc = len(ci)
-            h1_old = self.h1.view[ci].copy()
-            h2_old = self.h2.view[ci].copy()
-            # every edge gets its sign at the new neuron; a crossed edge keeps its a-end half
-            self.h1.view[:] += np.where(sa, r1p, r1m)
-            self.h2.view[:] += np.where(sa, r2p, r2m)
-            if nc == 0:
-                return 0
-            ea, eb = a[ci], b[ci]
-            za, zb = z[ea], z[eb]
-            t = za / (za - zb)
-            w = nV + np.arange(nc)
-            self._grow_ZT(nc)
-            Xa = self.X.view[ea]
-            self.X.extend(Xa + t[:, None] * (self.X.view[eb] - Xa))
-            Za = self.ZT[:, ea]
-            self.ZT[:, nV: nV + nc] = Za + t * (self.ZT[:, eb] - Za)
-            self.ZT[k_local, nV: nV + nc] = 0.0
-            nb = self.bits.view[ea] | self.bits.view[eb]
-            nb[:, byte] &= np.uint8(~bit & 0xFF)
-            self.bits.extend(nb)
-            Ze_c = self.Ze.view[ci]
-            self.Zv.extend(np.hstack([Ze_c, np.full((nc, 1), hid, dtype=np.int32)]))
-            # split: edge ci becomes (a, w), the new half (w, b) has b's sign
-            E[ci, 1] = w
-            self.E.extend(np.stack([w, eb], axis=1))
-            self.Ze.extend(Ze_c)
-            sb = ~sa[ci]
-            self.h1.extend(h1_old + np.where(sb, r1p, r1m))
-            self.h2.extend(h2_old + np.where(sb, r2p, r2m))
-            # new edges: H meets each crossed 2-face in a segment between two new vertices
-            dm1 = self.d - 1
-            if dm1 == 0:
-                return nc
-            own, pj, K1, K2 = [], [], [], []
-            for j in range(dm1):
-                hj = Ze_c[:, j]
-                q1, q2 = self.r1[hj], self.r2[hj]
-                own.append(np.arange(nc))
-                pj.append(np.full(nc, j))
-                K1.append(h1_old + q1)
-                K2.append(h2_old + q2)
-                neu = np.flatnonzero(hj >= self.m_dom)  # a domain row is relaxed only inwards
-                own.append(neu)
-                pj.append(np.full(len(neu), j))
-                K1.append(h1_old[neu] - q1[neu])
-                K2.append(h2_old[neu] - q2[neu])
-        own = np.concatenate(own)
-        pj = np.concatenate(pj)
-        K1 = np.concatenate(K1)
-        K2 = np.concatenate(K2)
-        order = np.argsort(K1)
-        Ks = K1[order]
-        if len(Ks) % 2 or not (np.all(Ks[0::2] == Ks[1::2]) and np.all(Ks[1:-1:2] != Ks[2::2])):
-            raise SubdivisionFallback(
-                f"neuron {k_global}: a 2-face is not crossed exactly twice (degenerate arrangement)")
-        p, q = order[0::2], order[1::2]
-        if not np.array_equal(K2[p], K2[q]):
-            raise SubdivisionFallback(f"neuron {k_global}: sign-vector hash mismatch")
-        ZF = Ze_c[own[p]].copy()
-        ZF[np.arange(len(p)), pj[p]] = hid
-        ZG = Ze_c[own[q]].copy()
-        ZG[np.arange(len(q)), pj[q]] = hid
-        if not np.array_equal(np.sort(ZF, axis=1), np.sort(ZG, axis=1)):
-            raise SubdivisionFallback(f"neuron {k_global}: a crossed 2-face has inconsistent hyperplanes")
-        self.E.extend(np.stack([w[own[p]], w[own[q]]], axis=1))
-        self.Ze.extend(ZF)
-        self.h1.extend(K1[p])
-        self.h2.extend(K2[p])
-        return nc
-
-    # ----------------------------------------------------------- read-out
-    def cells(self, n_neurons):
-        """Patterns around every vertex: ``(inc_vertex, inc_code, patterns_packed)`` per incidence."""
-        d = self.d
-        Zv = self.Zv.view
-        is_neu = Zv >= self.m_dom
-        codes = np.arange(2**d)
-        sel = ((codes[:, None] >> np.arange(d)) & 1).astype(bool)  # (2^d, d)
-        # a code may set only neuron positions
-        valid = ~np.any(sel[None, :, :] & ~is_neu[:, None, :], axis=2)  # (nV, 2^d)
-        vi, ci = np.nonzero(valid)
-        P = self.bits.view[vi].copy()
-        for j in range(d):
-            on = sel[ci, j]
-            rows = np.flatnonzero(on)
-            k = Zv[vi[rows], j] - self.m_dom
-            P[rows, k >> 3] |= (1 << (7 - (k & 7))).astype(np.uint8)
-        return vi, ci, valid, P
-
-
-def _unique_rows(P):
-    """``(first, inverse)`` of the distinct rows of a packed-bit array, rows sorted as bytes."""
+def _sorted_unique(P):
+    """``(first, inverse)`` of the distinct rows of a packed-bit array, sorted as bytes."""
     n, nb = P.shape
     words = -(-nb // 8)
     Q = np.zeros((n, 8 * words), dtype=np.uint8)
     Q[:, :nb] = P
     # big-endian words compare like the packed bytes, so the order is np.packbits order
     K = Q.view(">u8").astype(np.uint64)
-    order = np.lexsort(K.T[::-1]) if words > 1 else np.argsort(K[:, 0], kind="stable")
+    if words == 1:
+        order = np.argsort(K[:, 0], kind="stable")
+    else:
+        order = np.argsort(K[:, -1], kind="stable")
+        for j in range(words - 2, -1, -1):
+            order = order[np.argsort(K[order, j], kind="stable")]
     Ks = K[order]
     new = np.ones(n, dtype=bool)
     new[1:] = np.any(Ks[1:] != Ks[:-1], axis=1)
-    group = np.cumsum(new) - 1
     inv = np.empty(n, dtype=np.intp)
-    inv[order] = group
+    inv[order] = np.cumsum(new) - 1
     return order[new], inv
 
 
-def _batched_rows(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
-    """Certified radius at ``X[r]`` of every region ``patterns[r]`` and its forward-pass check.
+def _lookup(hc, *queries):
+    """Row of every 128-bit hash of ``queries`` among the distinct cells' hashes ``hc``.
 
-    The rows are those of :func:`polyregions.results.pattern_rows` (a neuron
-    whose gradient norm on the region is at most ``zero_row`` times the
-    largest gives no row, and must then be constant with the pattern's sign),
-    plus the domain's rows; vectorised over regions.
-
-    Returns ``(radius, consistent)``.
+    One sort of all hashes (a row's position in the low bits of the first
+    word); each group of equal hashes must hold exactly one cell.
     """
-    R, d = X.shape
-    # (neurons, groups, d) layout, one group per distinct pattern prefix: the
-    # gradients of layer l depend only on the bits of the layers before it, so
-    # each layer is one GEMM over the distinct prefixes, then gathered per region
-    grp = np.zeros(R, dtype=np.intp)
-    M = np.eye(d)[:, None, :]
-    m = np.zeros((d, 1))
-    vals, norms = [], []
-    start = 0
-    for W, b, a in zip(Ws, bs, slopes):
-        n, n_in = W.shape
-        Gg = (W @ M.reshape(n_in, -1)).reshape(n, -1, d)
-        gg = W @ m + b[:, None]
-        vals.append(np.einsum("krd,rd->kr", Gg[:, grp, :], X) + gg[:, grp])
-        norms.append(np.sqrt(np.einsum("kgd,kgd->kg", Gg, Gg))[:, grp])
-        p = patterns[:, start: start + n]
-        start += n
-        if start == patterns.shape[1]:
-            break
-        key = np.hstack([grp.astype(">u8")[:, None].view(np.uint8), np.packbits(p, axis=1)])
-        prev = grp
-        first, grp = _unique_rows(key)
-        D = np.where(p[first].T, 1.0, a)
-        M = D[:, :, None] * Gg[:, prev[first], :]
-        m = D * gg[:, prev[first]]
-    vals = np.concatenate(vals, axis=0).T if vals else np.zeros((R, 0))
-    norms = np.concatenate(norms, axis=0).T if norms else np.zeros((R, 0))
-    nz = norms > zero_row * np.maximum(norms.max(axis=1, keepdims=True, initial=0.0), 1e-300)
-    sign = np.where(patterns, 1.0, -1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dist = np.where(nz, sign * vals / np.where(nz, norms, 1.0), np.inf)
-    r = dist.min(axis=1) if dist.shape[1] else np.full(R, np.inf)
-    if len(b_dom):
-        dn = np.linalg.norm(A_dom, axis=1)
-        r = np.minimum(r, ((b_dom - X @ A_dom.T) / dn).min(axis=1))
-    # a constant neuron must carry the pattern's bit (as in the LP engine)
-    const_ok = np.all(nz | ((vals > 0) == patterns), axis=1)
-    return r, const_ok
-
-
-def _certify(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row, chunk_bytes=2**27):
-    R, d = X.shape
-    per = sum(W.shape[0] * d for W in Ws) * 8 * 3 + 1
-    step = max(1, int(chunk_bytes // per))
-    r = np.empty(R)
-    ok = np.empty(R, dtype=bool)
-    for s in range(0, R, step):
-        r[s: s + step], ok[s: s + step] = _batched_rows(
-            Ws, bs, slopes, patterns[s: s + step], X[s: s + step], A_dom, b_dom, zero_row)
-    return r, ok
+    allh = np.concatenate((hc,) + queries)
+    M, R = len(allh), len(hc)
+    nb = max(M.bit_length(), 1)
+    low = np.uint64((1 << nb) - 1)
+    key = allh[:, 0] & ~low
+    key |= np.arange(M, dtype=np.uint64)
+    key.sort()
+    idx = (key & low).astype(np.intp)
+    key >>= np.uint64(nb)
+    w1 = allh[:, 1].take(idx)
+    same0 = key[1:] == key[:-1]
+    new = np.ones(M, dtype=bool)
+    new[1:] = ~same0 | (w1[1:] != w1[:-1])
+    grp = np.cumsum(new) - 1
+    cell = idx < R
+    owner = np.full(grp[-1] + 1 if M else 0, -1, dtype=np.intp)
+    owner[grp[cell]] = idx[cell]
+    ans = np.empty(M, dtype=np.intp)
+    ans[idx] = owner.take(grp)
+    if (same0 & (w1[1:] != w1[:-1])).any() or (ans[R:] < 0).any() or \
+            np.bincount(grp[cell], minlength=len(owner)).max(initial=0) > 1:
+        # a facet's side that is not a cell, or a hash collision: undecided here
+        raise SubdivisionFallback("a facet's side is not among the cells (or a hash collision)")
+    out, at = [], R
+    for q in queries:
+        out.append(ans[at: at + len(q)])
+        at += len(q)
+    return out
 
 
 def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, progress=False,
@@ -572,35 +299,34 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
     budget = _memory_budget(max_memory)
     A_dom, b_dom = (np.asarray(x, dtype=np.float64) for x in domain.halfspaces)
     if isinstance(domain, Polytope):
-        X, Zv, E, Ze = _polygon_skeleton(A_dom, b_dom)
+        x0 = chebyshev_ball(A_dom, b_dom, radius_cap=np.inf)[0]
+        X, Zv, E, Ze = polygon_skeleton(A_dom, b_dom, x0)
     else:
         box = domain.box if isinstance(domain, Slice) else domain
-        X, Zv, E, Ze = _box_skeleton(box.lo, box.hi)
+        X, Zv, E, Ze = box_skeleton(box.lo, box.hi)
     Ws, bs, slopes = _effective_layers(net, domain)
     N = net.n_neurons
     d = domain.dim
-    cx = _Complex(X, Zv, E, Ze, len(b_dom), len(b_dom) + N, tol.coincide)
-    cx.start(N)
+    sk = Skeleton(X, Zv, E, Ze, len(b_dom), N, tol.coincide)
     stats = {"engine": "subdivision", "fallback": None}
 
     def stopped(reason, cells=None):
-        stats.update(seconds=time.perf_counter() - t0, vertices=cx.n_vertices, edges=cx.n_edges,
+        stats.update(seconds=time.perf_counter() - t0, vertices=sk.n_vertices, edges=sk.n_edges,
                      cells_lower_bound=cells, frontier=0, lp_calls=0)
         return RegionSet(net, domain, np.zeros((0, N), bool), np.zeros((0, d)), np.zeros(0), [], [],
                          False, reason, 0, tol, stats)
 
     def cells_now():
         # each cell of the unfinished complex holds at least one region (Euler in 1-D and 2-D)
-        return {1: cx.n_edges, 2: cx.n_edges - cx.n_vertices + 1}.get(d)
+        return {1: sk.n_edges, 2: sk.n_edges - sk.n_vertices + 1}.get(d)
 
     bar = None
-    H = cx.X.view
     k_global = 0
-    peak = cx.nbytes()
+    peak = sk.nbytes()
     try:
         for l, (W, b) in enumerate(zip(Ws, bs)):
-            cx.start_layer(H @ W.T + b)
-            del H
+            sk.start_layer(W, b, slopes[l - 1] if l else None)
+            peak = max(peak, sk.nbytes())
             if progress:
                 from tqdm.auto import tqdm
 
@@ -609,57 +335,48 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
             for k in range(W.shape[0]):
                 if time_limit is not None and time.perf_counter() - t0 > time_limit:
                     return stopped("time_limit", cells_now())
-                cx.add_neuron(k, k_global)
+                try:
+                    sk.cut(k, k_global)
+                except SubdivisionFallback:
+                    sk.end_layer(upto=k + 1)  # a degenerate vertex explains it better
+                    raise
                 k_global += 1
-                used = cx.nbytes()
-                peak = max(peak, used)
+                used = sk.nbytes()
                 if used > budget:
                     raise MemoryError(
                         f"the subdivision complex needs more than {budget / 2**30:.1f} GiB "
-                        f"({cx.n_vertices:,} vertices after {k_global} of {N} neurons); "
+                        f"({sk.n_vertices:,} vertices after {k_global} of {N} neurons); "
                         "use method='lp' (with time_limit/max_regions) or raise max_memory.")
                 if bar is not None:
                     bar.update(1)
                     if k % 8 == 0:
-                        bar.set_postfix(vertices=cx.n_vertices, refresh=False)
+                        bar.set_postfix(vertices=sk.n_vertices, refresh=False)
+            peak = max(peak, sk.nbytes())
             if bar is not None:
                 bar.close()
                 bar = None
-            H = cx.end_layer(slopes[l])
-        del H
+            sk.end_layer()
         t_build = time.perf_counter()
         # -------------------------------------------------------- regions
-        inc_bytes = cx.n_vertices * 2**d * (cx.n_bytes + 24)
-        if cx.nbytes() + inc_bytes > budget:
+        need = sk.n_vertices * 2**d * (d + 2) * 10
+        if sk.nbytes() + need > budget:
             raise MemoryError(
-                f"reading {cx.n_vertices:,} vertices' cells needs about {inc_bytes / 2**30:.1f} GiB "
+                f"reading {sk.n_vertices:,} vertices' cells needs about {need / 2**30:.1f} GiB "
                 f"beyond the complex (budget {budget / 2**30:.1f} GiB); use method='lp' or raise "
                 "max_memory.")
-        vi, ci, valid, P = cx.cells(N)
-        first, inv = _unique_rows(P)
+        P, pts, hc, fa, fb, lab = sk.cells()
+        n_vertices, n_edges = sk.n_vertices, sk.n_edges
+        peak = max(peak, sk.nbytes() + need)
+        # free the complex before the certificates (a stop from here on still reports its size)
+        sk = SimpleNamespace(n_vertices=n_vertices, n_edges=n_edges)
+        first, _ = _sorted_unique(P)
+        P = P[first]
         R = len(first)
-        patterns = np.unpackbits(P[first], axis=1, count=N).astype(bool)
-        cnt = np.bincount(inv, minlength=R).astype(np.float64)
-        Xv = cx.X.view
-        pts = np.stack([np.bincount(inv, weights=Xv[vi, j], minlength=R) for j in range(d)], axis=1)
-        pts /= cnt[:, None]
-        # adjacency: around each vertex, codes differing in one neuron position
-        table = np.full(valid.shape, -1, dtype=np.int64)
-        table[vi, ci] = inv
-        Zv = cx.Zv.view
-        pa, pb, lab = [], [], []
-        for j in range(d):
-            codes = np.flatnonzero(((np.arange(2**d) >> j) & 1) == 0)
-            lo_ = table[:, codes]
-            hi_ = table[:, codes | (1 << j)]
-            ok = (lo_ >= 0) & (hi_ >= 0)
-            rows = np.nonzero(ok)[0]
-            pa.append(lo_[ok])
-            pb.append(hi_[ok])
-            lab.append(Zv[rows, j] - cx.m_dom)
-        pa, pb, lab = (np.concatenate(x) for x in (pa, pb, lab))
-        peak = max(peak, cx.nbytes() + P.nbytes + table.nbytes + 3 * pa.nbytes)
-        del P, table
+        pts, hc = pts[first], hc[first]
+        patterns = np.unpackbits(P, axis=1, count=N).astype(bool)
+        # adjacency: the two sides of every facet, each emitted at the facet's lowest vertex
+        pa, pb = _lookup(hc, fa, fb)
+        del fa, fb
         ekey = np.minimum(pa, pb) * R + np.maximum(pa, pb)
         order = np.argsort(ekey)
         ekey, lab = ekey[order], lab[order]
@@ -670,9 +387,8 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         ekey, lab = ekey[keep], lab[keep]
         eu, ev = ekey // R, ekey % R
         # structural check: Euler's relation of the subdivided polygon
-        if d == 2 and cx.n_vertices - cx.n_edges + R != 1:
-            raise SubdivisionFallback(
-                f"Euler check failed: V - E + F = {cx.n_vertices - cx.n_edges + R}")
+        if d == 2 and n_vertices - n_edges + R != 1:
+            raise SubdivisionFallback(f"Euler check failed: V - E + F = {n_vertices - n_edges + R}")
         t_read = time.perf_counter()
         # ------------------------------------------------ certificates
         # The LP engine's counting rule: thresholds relative to each region's
@@ -682,25 +398,24 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         def local(x, rad):
             return np.maximum(np.maximum(np.abs(x).max(axis=-1, initial=0.0), rad), lam)
 
-        r, ok = _certify(Ws, bs, slopes, patterns, pts, A_dom, b_dom, tol.zero_row)
+        r, same = inscribed_radii(Ws, bs, slopes, patterns, pts, A_dom, b_dom, tol.zero_row)
         radius_min = tol.radius * local(pts, np.maximum(r, 0.0))
-        fwd = net.activation_patterns(domain.to_input(pts)) if R else np.zeros((0, N), bool)
-        good = (r > radius_min) & ok & np.all(fwd == patterns, axis=1)
-        bad = np.flatnonzero((r > radius_min) & ~good)
-        if len(bad):
-            raise SubdivisionFallback(f"{len(bad)} cells whose centroid does not re-derive their pattern")
+        good = (r > radius_min) & same
+        if R and domain.input_map is not None:
+            # the slice's map folded into layer 1 is a second rounding: check the network itself
+            fwd = net.activation_patterns(domain.to_input(pts[good]))
+            if not np.array_equal(fwd, patterns[good]):
+                raise SubdivisionFallback("a cell's point does not re-derive its pattern")
         lp_calls = 0
         n_thin = 0
         counted = good.copy()
         for i in np.flatnonzero(~good):
-            # thin-looking cell: the LP engine's Chebyshev LP decides
-            from .results import region_halfspaces
-
+            # thin-looking cell (or its point missed it): the LP engine's Chebyshev LP decides
             A, bb, _ = region_halfspaces(net, domain, patterns[i], tol.zero_row)
             lp_calls += 1
-            # Solved in coordinates centred at the cell's vertex centroid, so HiGHS'
-            # absolute tolerances are relative to the cell, not to its distance
-            # from the origin (the LP engine does the same).
+            # Solved in coordinates centred at the cell's point, so HiGHS' absolute
+            # tolerances are relative to the cell, not to its distance from the
+            # origin (the LP engine does the same).
             xc = pts[i]
             res = chebyshev_ball(A, bb - A @ xc, radius_cap=np.inf)
             if res is None:
@@ -732,7 +447,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
             e_lab = e_lab[ke2]
         t_end = time.perf_counter()
         stats.update(seconds=t_end - t0, seconds_build=t_build - t0, seconds_read=t_read - t_build,
-                     seconds_certify=t_end - t_read, vertices=cx.n_vertices, edges=cx.n_edges,
+                     seconds_certify=t_end - t_read, vertices=n_vertices, edges=n_edges,
                      cells=R, lp_calls=lp_calls, peak_bytes=int(peak), frontier=0)
         return RegionSet(net, domain, patterns[idx], pts[idx], r[idx], e_list, e_lab, complete,
                          reason, n_thin, tol, stats)
