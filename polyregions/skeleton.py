@@ -347,12 +347,12 @@ class Skeleton:
     def cells(self):
         """Cells and facets of the finished complex.
 
-        Returns ``(P, pts, hc, hfa, hfb, flab)``: packed patterns of the
-        cells (with rare duplicates), an interior point of each (the centroid
-        of a vertex and its neighbours along the cell's edges there), the
-        cells' 128-bit pattern hashes, and per facet the hashes of its two
-        sides' patterns and the neuron it lies on. The hash is linear in the
-        bits (random weights per neuron), so a side's hash needs no pattern.
+        Returns ``(P, hc, hfa, hfb, flab, iv, hi)``: packed patterns of the
+        cells (with rare duplicates) and their 128-bit pattern hashes; per
+        facet the hashes of its two sides' patterns and the neuron it lies
+        on; per (vertex, incident cell) pair the vertex and the cell's hash
+        (for vertex centroids). The hash is linear in the bits (random
+        weights per neuron), so a neighbour's hash needs no pattern.
         """
         d, nV, nE, m_dom = self.d, self.nV, self.nE, self.m_dom
         X = self.XZ[:nV, :d]
@@ -424,17 +424,20 @@ class Skeleton:
         vi, ci = np.nonzero(pre[d])
         P = bits.take(vi, axis=0)
         hc = hv.take(vi, axis=0)
-        pts = X.take(vi, axis=0)
-        nbr = nbr.reshape(-1)
         for j in range(d):
-            s_j = (ci >> j) & 1
-            pts += X.take(nbr.take((vi * d + j) * 2 + s_j), axis=0)
-            rows = np.flatnonzero(s_j.astype(bool) & neu[vi, j])
+            rows = np.flatnonzero(((ci >> j) & 1).astype(bool) & neu[vi, j])
             k = Zv[vi[rows], j] - m_dom
             P[rows, k >> 3] |= (1 << (7 - (k & 7))).astype(np.uint8)
             hc[rows] += wz.take(vi[rows] * d + j, axis=0)
-        pts /= d + 1
-        return P, pts, hc, np.concatenate(hfa), np.concatenate(hfb), np.concatenate(lab)
+        # every (vertex, cell) incidence: a domain row's side is fixed, a neuron's free
+        valid = np.ones((nV, 2**d), dtype=bool)
+        for j in range(d):
+            valid &= neu[:, j, None] | (sel[:, j] == 0)[None, :]
+        iv, ic = np.nonzero(valid)
+        hi = hv.take(iv, axis=0)
+        for j in range(d):
+            hi += wz.take(iv * d + j, axis=0) * ((ic >> j) & 1).astype(np.uint64)[:, None]
+        return P, hc, np.concatenate(hfa), np.concatenate(hfb), np.concatenate(lab), iv, hi
 
     def _bit_hashes(self, bits, w):
         """``sum_i w_i bit_i`` (mod 2^64, per column of ``w``) of packed rows, by byte tables."""

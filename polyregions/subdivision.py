@@ -364,7 +364,8 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 f"reading {sk.n_vertices:,} vertices' cells needs about {need / 2**30:.1f} GiB "
                 f"beyond the complex (budget {budget / 2**30:.1f} GiB); use method='lp' or raise "
                 "max_memory.")
-        P, pts, hc, fa, fb, lab = sk.cells()
+        P, hc, fa, fb, lab, iv, hi = sk.cells()
+        Xv = sk.X.copy()
         n_vertices, n_edges = sk.n_vertices, sk.n_edges
         peak = max(peak, sk.nbytes() + need)
         # free the complex before the certificates (a stop from here on still reports its size)
@@ -372,11 +373,16 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         first, _ = _sorted_unique(P)
         P = P[first]
         R = len(first)
-        pts, hc = pts[first], hc[first]
+        hc = hc[first]
         patterns = np.unpackbits(P, axis=1, count=N).astype(bool)
-        # adjacency: the two sides of every facet, each emitted at the facet's lowest vertex
-        pa, pb = _lookup(hc, fa, fb)
-        del fa, fb
+        # adjacency: the two sides of every facet, each emitted at the facet's lowest vertex;
+        # interior points: the cells' vertex centroids
+        pa, pb, inc = _lookup(hc, fa, fb, hi)
+        del fa, fb, hi
+        cnt = np.bincount(inc, minlength=R).astype(np.float64)
+        pts = np.stack([np.bincount(inc, weights=Xv[iv, j], minlength=R) for j in range(d)], axis=1)
+        pts /= cnt[:, None]
+        del inc, iv, Xv
         ekey = np.minimum(pa, pb) * R + np.maximum(pa, pb)
         order = np.argsort(ekey)
         ekey, lab = ekey[order], lab[order]

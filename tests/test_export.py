@@ -231,8 +231,13 @@ def test_from_json_names_the_bad_field(he_net, edit, message):
 def test_a_small_removed_region_needs_verify(he_net):
     # Documented limit: a tiny region removed with its edges passes the cheap checks; the volume
     # sum of rs.verify() finds it.
-    doc = _doc(he_net)
-    k = int(np.argmin(doc["radii"]))
+    from polyregions.lp import chebyshev_ball
+
+    rs0 = CASES["box2"](he_net)
+    # the smallest region by its Chebyshev radius (an engine's own points need not be centred)
+    k = int(np.argmin([chebyshev_ball(*rs0.halfspaces(i), radius_cap=np.inf)[1]
+                       for i in range(rs0.n_regions)]))
+    doc = json.loads(to_json(rs0))
     _remove_region(doc, k)
     rs = from_json(json.dumps(doc))
     assert rs.n_regions == doc["n_regions"] and not rs.verify().ok
