@@ -30,7 +30,7 @@ from .sampling import PatternSample, sample_patterns
 from .segments import count_regions_on_segment, count_regions_on_segments, segment_breakpoints
 from .lines import line_statistics, segment_statistics
 from .distance import boundary_distance_statistics, distance_to_boundary
-from .bounds import bounds_for
+from .bounds import ArchitectureBounds, bounds_for
 from .local_bounds import LocalBound, local_bound
 from .geometry import geometry_table, region_geometry, verify
 from .linear import LinearRegions, linear_regions
@@ -73,6 +73,7 @@ __all__ = [
     "boundary_distance_statistics",
     "distance_to_boundary",
     "bounds_for",
+    "ArchitectureBounds",
     "LocalBound",
     "local_bound",
     "geometry_table",

@@ -2,18 +2,18 @@
 
 Every bound here is a function of the architecture only: the input dimension
 ``n0`` and the hidden widths ``(n_1, ..., n_L)`` (docs/math.md §2–§4). Counts are
-exact Python integers computed with :func:`math.comb`; no floating point is
-involved except in the two Hanin–Rolnick functions, which are expectations.
+exact Python integers computed with :func:`math.comb`. They are built from the
+hyperplane-arrangement counts of :mod:`polyregions.arrangements`; the
+Hanin–Rolnick expectations along a segment are
+:mod:`polyregions.segment_expectations`. Both are re-exported here.
 
 Upper bounds hold for *every* choice of weights, in all of ``R^{n0}`` and
 hence in any sub-domain. Lower bounds are statements about the *maximal*
 count over all weights of an architecture: some network of that shape has at
 least that many regions (:mod:`polyregions.constructions` builds one). They
 say nothing about the count of a particular trained network.
-
-The module is longer than 600 lines because it keeps every published bound
-(each with its formula, provenance and a doctest) next to the others it is
-compared with; :func:`bounds_for` reads them all.
+:func:`bounds_for` reads every bound that applies to a network into an
+:class:`ArchitectureBounds`.
 
 Example
 -------
@@ -22,16 +22,20 @@ Example
 >>> montufar2014_lower(2, [4, 4])
 44
 """
-
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping, Sequence
 
 import numpy as np
 
+from ._deprecation import warn_renamed
 from ._validation import check_int
+from .arrangements import central_count, region_sum, zaslavsky, zaslavsky_bounded
+from .segment_expectations import hanin_rolnick_segment_bound, hanin_rolnick_segment_expectation
 
 __all__ = [
     "trivial_bound",
@@ -48,6 +52,9 @@ __all__ = [
     "hanin_rolnick_segment_expectation",
     "hanin_rolnick_segment_bound",
     "bounds_for",
+    "ArchitectureBounds",
+    "region_sum",
+    "check_widths",
 ]
 
 
@@ -74,12 +81,7 @@ def _n0(n0):
     return check_int(n0, "n0 (the input dimension)", minimum=1, integral_float=True)
 
 
-def region_sum(N, d):
-    """``sum_{j <= d} C(N, j)``: regions of ``N`` generic hyperplanes in ``d`` dimensions."""
-    return sum(math.comb(N, j) for j in range(min(N, d) + 1))
-
-
-# ------------------------------------------------------ hyperplane counts
+# ------------------------------------------------------------ upper bounds
 def trivial_bound(widths: Sequence[int]) -> int:
     """``2^N``: one region per activation pattern, ``N = sum(widths)``.
 
@@ -100,88 +102,6 @@ def trivial_bound(widths: Sequence[int]) -> int:
     return 2 ** sum(check_widths(widths))
 
 
-def zaslavsky(n_hyperplanes: int, dim: int) -> int:
-    """Regions of ``n_hyperplanes`` affine hyperplanes in general position in ``R^dim``.
-
-    ``r(N, n) = sum_{j=0}^{n} C(N, j)``. For any other arrangement of ``N``
-    hyperplanes this is an upper bound, attained exactly in general position.
-
-    Parameters
-    ----------
-    n_hyperplanes : int
-        ``N >= 0``.
-    dim : int
-        ``n >= 0``; ``dim = 0`` (a point) gives 1.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> zaslavsky(4, 2), zaslavsky(5, 3), zaslavsky(6, 1)
-    (11, 26, 7)
-    """
-    N = check_int(n_hyperplanes, "n_hyperplanes", minimum=0, integral_float=True)
-    n = check_int(dim, "dim", minimum=0, integral_float=True)
-    return region_sum(N, n)
-
-
-def zaslavsky_bounded(n_hyperplanes: int, dim: int) -> int:
-    """Bounded regions of ``N`` hyperplanes in general position in ``R^n``: ``C(N-1, n)``.
-
-    Zero when ``N <= n`` (too few hyperplanes to enclose anything).
-
-    Parameters
-    ----------
-    n_hyperplanes : int
-        ``N >= 0``.
-    dim : int
-        ``n >= 1``.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> zaslavsky_bounded(4, 2), zaslavsky_bounded(8, 2), zaslavsky_bounded(6, 1)
-    (3, 21, 5)
-    """
-    N = check_int(n_hyperplanes, "n_hyperplanes", minimum=0, integral_float=True)
-    n = check_int(dim, "dim", minimum=1, integral_float=True)
-    return math.comb(N - 1, n) if N >= 1 else 0
-
-
-def central_count(n_hyperplanes: int, dim: int) -> int:
-    """Regions of ``N`` hyperplanes through one point, otherwise generic, in ``R^n``.
-
-    Cover's count ``2 sum_{j=0}^{n-1} C(N-1, j)`` (``1`` when ``N = 0``).
-
-    Parameters
-    ----------
-    n_hyperplanes : int
-        ``N >= 0``.
-    dim : int
-        ``n >= 1``.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> central_count(5, 2), central_count(4, 2), central_count(5, 3)
-    (10, 8, 22)
-    """
-    N = check_int(n_hyperplanes, "n_hyperplanes", minimum=0, integral_float=True)
-    n = check_int(dim, "dim", minimum=1, integral_float=True)
-    if N == 0:
-        return 1
-    return 2 * region_sum(N - 1, n - 1)
-
-
-# ------------------------------------------------------------ upper bounds
 def product_bound(n0: int, widths: Sequence[int]) -> int:
     """Product of single-layer maxima ``prod_l sum_{j<=n0} C(n_l, j)``.
 
@@ -462,121 +382,66 @@ def arora_serra_construction_count(n0: int, m: int, w: int, L: int) -> int:
     return 2 * region_sum(m - 1, n0 - 1) * (w + 1) ** (L - 1)
 
 
-# ----------------------------------------------------------- Hanin-Rolnick
-def hanin_rolnick_segment_expectation(n_neurons, start, end, weight_std, bias_std) -> float:
-    """Expected number of regions along a segment for one random hidden layer.
-
-    Exact (docs/math.md §5): with ``w ~ N(0, weight_std^2 I)`` and
-    ``b ~ N(0, bias_std^2)`` i.i.d. per neuron, a neuron switches on the
-    segment ``x0 + t u`` (``t`` in ``[0, T]``, ``||u|| = 1``) iff
-    ``t* = -(w.x0 + b) / (w.u)`` falls in ``(0, T)``. The ratio of the two
-    jointly Gaussian numbers is Cauchy, so::
-
-        E[#regions] = 1 + n * (atan((T - mu)/gamma) - atan(-mu/gamma)) / pi
-
-    with ``s_A^2 = weight_std^2 |x0|^2 + bias_std^2``, ``s_B = weight_std``,
-    ``rho = weight_std^2 (x0.u) / (s_A s_B)``, ``mu = -rho s_A/s_B`` and
-    ``gamma = (s_A/s_B) sqrt(1 - rho^2)``. Breakpoints are almost surely
-    distinct, so regions = 1 + crossings.
-
-    This is one of the two float-valued functions of the module: it is an
-    expectation over random weights, not a count.
-
-    Parameters
-    ----------
-    n_neurons : int
-        Width of the single hidden layer.
-    start, end : array_like
-        End points of the segment (``T = ||end - start|| > 0``).
-    weight_std : float
-        Standard deviation of each weight, ``> 0`` (He init: ``sqrt(2/n_in)``).
-    bias_std : float
-        Standard deviation of the biases, ``> 0`` (zero biases make every
-        hyperplane pass through the origin and the formula degenerate).
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> import math
-    >>> round(hanin_rolnick_segment_expectation(
-    ...     20, [0.3, -0.2, 0.5], [2.3, -0.2, 0.5], math.sqrt(2 / 3), math.sqrt(0.1)), 4)
-    6.5085
-    """
-    n = check_int(n_neurons, "n_neurons", minimum=0, integral_float=True)
-    x0 = np.asarray(start, dtype=np.float64).reshape(-1)
-    x1 = np.asarray(end, dtype=np.float64).reshape(-1)
-    if x0.shape != x1.shape or x0.size == 0:
-        raise ValueError(f"start and end must be points of the same dimension; got {x0.shape} and {x1.shape}.")
-    if not (np.all(np.isfinite(x0)) and np.all(np.isfinite(x1))):
-        raise ValueError("start and end must be finite.")
-    sw, sb = float(weight_std), float(bias_std)
-    if not (np.isfinite(sw) and sw > 0):
-        raise ValueError(f"weight_std must be positive and finite; got {weight_std!r}.")
-    if not (np.isfinite(sb) and sb > 0):
-        raise ValueError(
-            f"bias_std must be positive and finite; got {bias_std!r}. With zero biases every "
-            "hyperplane passes through the origin; use a tiny positive value instead."
-        )
-    T = float(np.linalg.norm(x1 - x0))
-    if T == 0:
-        raise ValueError("start and end coincide; a segment needs positive length.")
-    u = (x1 - x0) / T
-    s_a = math.sqrt(sw * sw * float(x0 @ x0) + sb * sb)
-    s_b = sw
-    rho = sw * sw * float(x0 @ u) / (s_a * s_b)
-    mu = -rho * s_a / s_b
-    # 1 - rho^2 >= sb^2 / s_a^2 > 0, so gamma is positive.
-    gamma = (s_a / s_b) * math.sqrt(max(1.0 - rho * rho, 0.0))
-    p = (math.atan((T - mu) / gamma) - math.atan(-mu / gamma)) / math.pi
-    return 1.0 + n * p
-
-
-def hanin_rolnick_segment_bound(n_neurons, length, c_grad, c_bias) -> float:
-    """Hanin–Rolnick-type bound ``1 + N T C_grad C_bias`` on expected regions along a segment.
-
-    From the Kac–Rice argument (docs/math.md §5): ``C_grad`` bounds ``E|grad z . u|``
-    and ``C_bias`` the density of each bias given everything else, uniformly
-    along the segment. Returns a float, like the inputs.
-
-    Parameters
-    ----------
-    n_neurons : int
-        Total number of hidden neurons ``N``.
-    length : float
-        Segment length ``T >= 0``.
-    c_grad, c_bias : float
-        Non-negative constants.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> import math
-    >>> sw, sb = math.sqrt(2 / 3), math.sqrt(0.1)
-    >>> round(hanin_rolnick_segment_bound(20, 2.0, sw * math.sqrt(2 / math.pi),
-    ...                                   1 / (sb * math.sqrt(2 * math.pi))), 2)
-    33.87
-    """
-    n = check_int(n_neurons, "n_neurons", minimum=0, integral_float=True)
-    vals = {}
-    for name, v in (("length", length), ("c_grad", c_grad), ("c_bias", c_bias)):
-        try:
-            v = float(v)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number; got {v!r}.") from None
-        if not (np.isfinite(v) and v >= 0):
-            raise ValueError(f"{name} must be non-negative and finite; got {v}.")
-        vals[name] = v
-    return 1.0 + n * vals["length"] * vals["c_grad"] * vals["c_bias"]
-
-
 # ------------------------------------------------------------- convenience
-def bounds_for(net) -> dict:
+@dataclass(frozen=True, eq=False)
+class ArchitectureBounds:
+    """Every global bound that applies to a network, in two groups (see :func:`bounds_for`).
+
+    Attributes
+    ----------
+    upper : mapping of str to int
+        Upper bounds on *this network's* number of activation regions in
+        ``R^n0`` (hence in any domain), read-only.
+    lower_on_max : mapping of str to int
+        Lower bounds on the *maximal* count over all weights of its
+        architecture -- not on this network's count -- read-only; empty when
+        none applies.
+
+    Examples
+    --------
+    >>> b = ArchitectureBounds({"trivial": 64, "serra": 40}, {"montufar2014": 7})
+    >>> b.best_upper, b.upper["serra"], b.to_dict()["lower_on_max"]
+    (40, 40, {'montufar2014': 7})
+    """
+
+    upper: Mapping[str, int]
+    lower_on_max: Mapping[str, int]
+
+    def __post_init__(self):
+        object.__setattr__(self, "upper", MappingProxyType(dict(self.upper)))
+        object.__setattr__(self, "lower_on_max", MappingProxyType(dict(self.lower_on_max)))
+
+    @property
+    def best_upper(self) -> int:
+        """The smallest (tightest) of the upper bounds."""
+        return min(self.upper.values())
+
+    def to_dict(self) -> dict:
+        """``{"upper": {...}, "lower_on_max": {...}}``, plain dicts of ints (JSON-ready)."""
+        return {"upper": dict(self.upper), "lower_on_max": dict(self.lower_on_max)}
+
+    def __getitem__(self, key):
+        """Deprecated: 0.1 returned a dict; ``b["upper"]`` is now ``b.upper``."""
+        warn_renamed(f"bounds_for(net)[{key!r}] (0.1 returned a dict)",
+                     f"bounds_for(net).{key} or .to_dict()")
+        return self.to_dict()[key]
+
+    def __eq__(self, other):
+        if isinstance(other, ArchitectureBounds):
+            return self.to_dict() == other.to_dict()
+        if isinstance(other, dict):
+            warn_renamed("comparing bounds_for(net) with a dict (0.1 returned a dict)",
+                         "bounds_for(net).to_dict() == {...}")
+            return self.to_dict() == other
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"ArchitectureBounds(upper={dict(self.upper)}, lower_on_max={dict(self.lower_on_max)})"
+
+
+def bounds_for(net) -> ArchitectureBounds:
     """Every applicable global bound for a network's architecture.
 
     Parameters
@@ -587,10 +452,11 @@ def bounds_for(net) -> dict:
 
     Returns
     -------
-    dict
-        Two dictionaries, kept apart because they bound different things.
+    ArchitectureBounds
+        Two groups, kept apart because they bound different things
+        (``.to_dict()`` gives them as plain dicts for JSON).
 
-        ``"upper"``: upper bounds on *this network's* number of activation
+        ``upper``: upper bounds on *this network's* number of activation
         regions in ``R^n0`` (hence in any domain):
 
         * ``"trivial"`` – :func:`trivial_bound`;
@@ -600,7 +466,7 @@ def bounds_for(net) -> dict:
         * ``"serra_rank"`` – :func:`serra_upper` with the numerical ranks of
           the hidden weight matrices (plain ReLU only).
 
-        ``"lower_on_max"``: lower bounds on the *maximal* count over all
+        ``lower_on_max``: lower bounds on the *maximal* count over all
         weights of this architecture -- not on this network's count -- when
         their assumptions hold:
 
@@ -619,9 +485,9 @@ def bounds_for(net) -> dict:
     >>> net = ReLUNetwork.from_weights([np.ones((3, 2)), np.ones((3, 3)), np.ones((1, 3))],
     ...                                [np.zeros(3), np.zeros(3), np.zeros(1)])
     >>> b = bounds_for(net)
-    >>> b["upper"]["serra"], b["upper"]["serra_rank"], b["upper"]["montufar2017"]
-    (40, 16, 49)
-    >>> b["lower_on_max"]
+    >>> b.upper["serra"], b.upper["serra_rank"], b.upper["montufar2017"], b.best_upper
+    (40, 16, 49, 16)
+    >>> b.to_dict()["lower_on_max"]
     {'montufar2014': 7}
     """
     if hasattr(net, "nodes") and hasattr(net, "is_chain"):
@@ -653,10 +519,10 @@ def bounds_for(net) -> dict:
             lower["serra"] = serra_lower(n0, ws)
         if n0 == 1 and all(n >= 3 for n in ws):
             lower["serra_1d_max"] = serra_1d_max(ws)
-    return {"upper": upper, "lower_on_max": lower}
+    return ArchitectureBounds(upper, lower)
 
 
-def _general_bounds(net) -> dict:
+def _general_bounds(net) -> ArchitectureBounds:
     """:func:`bounds_for` of a :class:`~polyregions.plnetwork.PLNetwork`.
 
     A chain of affine layers and ReLUs (convolutions, pooling, batch norm) has
@@ -692,4 +558,4 @@ def _general_bounds(net) -> dict:
             trivial *= patterns
             hyperplanes = int(sum(k * (k - 1) // 2 for k in ks))
             product *= min(patterns, region_sum(hyperplanes, n0))
-    return {"upper": {"trivial": trivial, "product": product}, "lower_on_max": {}}
+    return ArchitectureBounds({"trivial": trivial, "product": product}, {})

@@ -300,7 +300,7 @@ def test_integral_floats_and_numpy_ints_accepted():
 
 def test_bounds_for_montufar_net():
     b = bounds_for(montufar(2, [4, 4]))
-    assert b == {
+    assert b.to_dict() == {
         "upper": {"trivial": 256, "product": 121, "montufar2017": 121, "serra": 121,
                   "serra_rank": 121},
         "lower_on_max": {"montufar2014": 44},
@@ -313,12 +313,13 @@ def test_bounds_for_rank_deficient_and_1d():
     W2 = np.outer(rng.normal(size=5), rng.normal(size=4))  # rank 1
     net = ReLUNetwork.from_weights([W1, W2, np.ones((1, 5))], [np.zeros(4), np.zeros(5), [0.0]])
     b = bounds_for(net)
-    assert b["upper"]["serra_rank"] == serra_upper(3, [4, 5], ranks=[3, 1]) < b["upper"]["serra"]
-    assert "serra" not in b["lower_on_max"]
+    assert b.upper["serra_rank"] == serra_upper(3, [4, 5], ranks=[3, 1]) < b.upper["serra"]
+    assert b.best_upper == b.upper["serra_rank"]
+    assert "serra" not in b.lower_on_max
     net1 = ReLUNetwork.from_weights([np.ones((3, 1)), np.ones((1, 3))], [np.zeros(3), [0.0]])
     b1 = bounds_for(net1)
-    assert b1["lower_on_max"]["serra_1d_max"] == b1["lower_on_max"]["serra"] == 4
-    assert b1["upper"]["serra"] == 4
+    assert b1.lower_on_max["serra_1d_max"] == b1.lower_on_max["serra"] == 4
+    assert b1.upper["serra"] == 4
 
 
 def test_bounds_for_leaky_skips_serra():
@@ -326,8 +327,8 @@ def test_bounds_for_leaky_skips_serra():
         [np.ones((3, 2)), np.ones((1, 3))], [np.zeros(3), [0.0]], negative_slope=0.1
     )
     b = bounds_for(net)
-    assert set(b["upper"]) == {"trivial", "product", "montufar2017"}
-    assert b["lower_on_max"] == {}
+    assert set(b.upper) == {"trivial", "product", "montufar2017"}
+    assert b.lower_on_max == {}
 
 
 def test_bounds_for_rejects_plain_numbers():

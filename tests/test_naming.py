@@ -96,3 +96,22 @@ def test_pattern_sample_abundances(net):
     with pytest.warns(DeprecationWarning, match=r"abundances\(\)"):
         assert s.as_dict() == s.abundances()
     assert sum(s.abundances().values()) == len(X)
+
+
+def test_bounds_for_is_a_frozen_object_and_the_dict_access_still_works():
+    import dataclasses
+    import json
+
+    from polyregions import ArchitectureBounds, bounds_for
+
+    b = bounds_for(random_network(2, [3, 3], random_state=0))
+    assert isinstance(b, ArchitectureBounds)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        b.upper = {}
+    with pytest.raises(TypeError):
+        b.upper["trivial"] = 0                      # read-only mapping
+    assert json.loads(json.dumps(b.to_dict())) == b.to_dict()
+    with pytest.warns(DeprecationWarning, match=r"bounds_for\(net\)\.upper"):
+        assert b["upper"] == dict(b.upper)
+    with pytest.warns(DeprecationWarning, match=r"to_dict\(\) =="):
+        assert b == b.to_dict()

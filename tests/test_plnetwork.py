@@ -437,12 +437,12 @@ def test_bounds_for_general_networks():
     assert pr.bounds_for(chain) == pr.bounds_for(chain.to_relu_network())
     res = from_torch(ResidualMLP())
     b = pr.bounds_for(res)
-    assert b["upper"]["trivial"] == 2 ** 7 and "serra" not in b["upper"]
+    assert b.upper["trivial"] == 2 ** 7 and "serra" not in b.upper
     rs = enumerate_regions(res)
-    assert rs.n_regions <= min(b["upper"].values())
+    assert rs.n_regions <= min(b.upper.values()) == b.best_upper
     mp = from_torch(maxpool_tiny(0), (1, 3, 3))
     b = pr.bounds_for(mp)
-    assert b["upper"]["trivial"] == 2 ** 4 * 4 and b["lower_on_max"] == {}
+    assert b.upper["trivial"] == 2 ** 4 * 4 and b.lower_on_max == {}
 
 
 def test_json_round_trip_of_a_general_network_result():
