@@ -1,7 +1,7 @@
 """A second, independent region counter: Serra et al.'s MILP, built with PuLP.
 
 This module is an *oracle* for tiny networks, not part of the engine. It shares
-no code with the LP-BFS of :mod:`~polyregions.enumeration` (it uses only the
+no code with the LP-BFS of :mod:`~polyregions.lp_search` (it uses only the
 network's weights and its float64 forward pass), so agreement between the two
 is real evidence that both are right. It goes through PuLP, which docs/performance.md
 measures at 10-50x slower per solve than raw ``highspy``: fine for a few dozen

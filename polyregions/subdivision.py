@@ -1,6 +1,6 @@
 """Exact enumeration by subdividing the domain's skeleton, neuron by neuron.
 
-A second engine next to the LP search of :mod:`polyregions.enumeration`. It
+A second engine next to the LP search of :mod:`polyregions.lp_search`. It
 keeps the polyhedral complex cut out of the domain by the neurons processed so
 far as a *skeleton*: its vertices (position, the ``d`` hyperplanes through
 each, the sign bits of every processed neuron) and its edges (two vertices,
