@@ -18,8 +18,11 @@ in float64 apart from the solver:
   from the rows (:func:`polyregions.lp.inscribed_radius`), is positive: the
   best point on the segment from the QP's nearest point to ``R``'s Chebyshev
   centre, refined by a few tangent-cut LPs only when that is not decisive.
-* **yes** (facet) -- a point of the closed facet (to rounding) strictly
-  inside the ball.
+* **yes** (facet) -- a point whose exact projection onto the facet's
+  hyperplane is strictly inside the other rows and the ball, all with
+  margins above the rounding (:func:`facet_point_certified`); candidates are
+  the QP's nearest point and points towards the facet's own Chebyshev
+  centre within its hyperplane (:func:`facet_centre`).
 
 Anything else is *undecided*, and the caller must say so (the engine
 counts it in ``RegionSet.n_undecided``); nothing is dropped because an
@@ -44,13 +47,16 @@ import numpy as np
 from .lp import INF, LPError, OPTIMAL, INFEASIBLE, pass_dense, highs_solver, chebyshev_ball, inscribed_radius
 
 __all__ = ["BallRegion", "BallFacet", "nearest_point", "distance_lower_bound", "region_in_ball",
-           "facet_in_ball", "chebyshev_in_ball", "facet_meets_ball", "independent_rows"]
+           "facet_in_ball", "facet_point_certified", "facet_centre", "chebyshev_in_ball", "facet_meets_ball", "independent_rows"]
 
 _U = np.finfo(np.float64).eps
 #: DAQP's value for an absent bound.
 _DAQP_INF = 1e30
 #: Smallest singular value of the unit rows for :func:`independent_rows`.
 INDEPENDENCE_TOL = 1e-6
+#: Margin (relative to the ball's radius) by which a facet's other rows are
+#: tightened in its second distance QP, so that its point is strictly inside them.
+_SHRINK = 1e-7
 #: Tangent-cut LPs tried when the segment point leaves a decision open.
 MAX_CUTS = 16
 
@@ -103,15 +109,17 @@ class BallRegion:
 class BallFacet:
     """What :func:`facet_in_ball` proved about ``F ∩ B``.
 
-    ``meets`` is ``True`` (``point`` lies on the closed facet, to rounding,
-    strictly inside the ball), ``False`` (``distance``, a certified lower
-    bound on ``dist(c, F)``, is ``>= r``) or ``None`` (undecided).
+    ``meets`` is ``True`` (``point`` projects onto the facet's relative
+    interior inside the ball, :func:`facet_point_certified`), ``False``
+    (``distance``, a certified lower bound on ``dist(c, F)``, is ``>= r``)
+    or ``None`` (undecided). ``n_qp``/``n_lp``: solver calls spent.
     """
 
     meets: bool | None
     point: np.ndarray | None
     distance: float
     n_qp: int
+    n_lp: int = 0
 
 
 def _rows(A, b):
@@ -199,18 +207,20 @@ def _single_row_bound(A, b, c):
     return float(np.max(excess / norms * (1 - g))) if len(b) else -np.inf
 
 
-def _best_on_segment(A, b, norms, c, radius, p, z):
+def _best_on_segment(A, b, norms, c, radius, p, z, rounds=2):
     """The point of the segment ``[p, z]`` with the largest inscribed radius in ``R ∩ B``.
 
     Both the slack of every row and ``r - ||x - c||`` are concave along the
-    segment, so their minimum is too: two grids of 33 points locate its
-    maximum well enough (the radius at the point is recomputed anyway).
+    segment, so their minimum is too: its maximum lies within a cell of the
+    best grid point, and each of ``rounds`` grids of 33 points zooms in 16x
+    there (two locate it well enough for a region, whose radius is
+    recomputed anyway; a facet whose peak is a sliver near ``p`` needs more).
     """
     Sp = (b - A @ p) / norms
     Sz = (b - A @ z) / norms
     dp, dz = p - c, z - p
     lo, hi, best_f, best_t = 0.0, 1.0, -np.inf, 0.0
-    for _ in range(2):
+    for _ in range(rounds):
         th = np.linspace(lo, hi, 33)
         slack = np.min(Sp[:, None] + np.outer(Sz - Sp, th), axis=0)
         inball = radius - np.linalg.norm(dp[None, :] + th[:, None] * dz[None, :], axis=1)
@@ -357,33 +367,116 @@ def _tangent_cuts(A, b, norms, c, radius, best_x, best_r, r_hi, near, target, rt
     return best_x, best_r, r_hi, used
 
 
-def _on_facet_in_ball(A, b, j, q, c, radius):
-    """Whether ``q`` is on the closed facet ``j`` (to rounding) and strictly inside the ball.
+def facet_point_certified(A, b, j, x, center, radius, *, skip=()):
+    """Whether ``x`` certifies that facet ``j`` of ``{A x <= b}`` meets the open ball, in float64.
 
-    Residuals beyond ``8 (n + 2) u`` times the magnitudes involved fail; the
-    ball margin must exceed the rounding of ``||q - c||`` plus 1000 times the
-    largest normalised residual (room to move ``q`` onto the exact facet).
+    ``x`` need not lie exactly on the hyperplane ``a_j x = b_j``: its exact
+    projection ``x'`` onto it is at most ``delta`` away, ``delta`` being the
+    computed residual plus its rounding bound. ``x'`` is then strictly inside
+    every other row (slack ``> delta`` after rounding) and strictly inside the
+    ball (margin ``> delta`` after rounding), so ``x'`` is a point of the
+    facet's relative interior in the open ball, for the exact ``A``, ``b``
+    and ``center``. Rows in ``skip`` (the same hyperplane as row ``j``,
+    crossed with it) are not checked.
+
+    >>> A = np.array([[1.0, 0.0], [0.0, 1.0]]); b = np.array([0.0, -0.5])
+    >>> facet_point_certified(A, b, 0, np.array([0.0, -0.55]), [0.0, 0.0], 0.6)
+    True
+    >>> facet_point_certified(A, b, 0, np.array([0.0, -0.5]), [0.0, 0.0], 0.6)   # on row 1
+    False
     """
     m, n = A.shape
+    x = np.asarray(x, dtype=np.float64)
+    c = np.asarray(center, dtype=np.float64)
     g = _gamma(n)
-    res = A @ q - b
-    tau = g * (np.abs(A) @ np.abs(q) + np.abs(b))
-    if np.any(res > tau) or abs(res[j]) > tau[j]:
-        return False
     norms = np.sqrt(np.einsum("ij,ij->i", A, A))
-    off = float(max(np.max(np.maximum(res, 0.0) / norms), abs(res[j]) / norms[j]))
-    margin = radius - float(np.linalg.norm(q - c))
-    return margin > 1e3 * off + g * (float(np.linalg.norm(q)) + float(np.linalg.norm(c)) + radius)
+    res = A @ x - b
+    tau = g * (np.abs(A) @ np.abs(x) + np.abs(b))
+    delta = (abs(float(res[j])) + float(tau[j])) / float(norms[j]) * (1 + g)
+    others = np.ones(m, dtype=bool)
+    others[j] = False
+    others[list(skip)] = False
+    if np.any(others):
+        slack = (-res[others] - tau[others]) / norms[others] * (1 - g)
+        if not np.all(slack > delta):
+            return False
+    d = x - c
+    margin = radius * (1 - g) - float(np.linalg.norm(d)) * (1 + g) - g * float(np.abs(d).max(initial=0.0))
+    return bool(margin > delta)
 
 
-def facet_in_ball(A, b, j, center, radius, x0=None):
+def facet_centre(A, b, j, center, radius, *, skip=()):
+    """A near-largest ball of facet ``j`` within its hyperplane: ``(z, t)`` or ``None``.
+
+    The Chebyshev LP of the other rows restricted to ``a_j x = b_j``, solved
+    in an orthonormal basis of the hyperplane centred at the projection of
+    ``center`` (so row norms are those of the rows projected onto it) and
+    boxed to ``radius`` there. ``z`` is a candidate relative-interior point,
+    not a certificate (:func:`facet_point_certified` decides); ``None`` if
+    HiGHS finds no such point.
+
+    >>> z, t = facet_centre(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0.0, -0.5]), 0, [0.0, 0.0], 1.0)
+    >>> np.round(z, 9).tolist(), round(t, 9)
+    ([0.0, -0.75], 0.25)
+    """
+    from .lp import chebyshev_lp
+
+    m, n = A.shape
+    c = np.asarray(center, dtype=np.float64)
+    aj = A[j]
+    p = c + (b[j] - aj @ c) / (aj @ aj) * aj
+    if n == 1:
+        return p, 0.0
+    # Columns 1..n-1 of a complete QR of a_j span its orthogonal complement.
+    N = np.linalg.qr(aj[:, None], mode="complete")[0][:, 1:]
+    keep = np.ones(m, dtype=bool)
+    keep[j] = False
+    keep[list(skip)] = False
+    Ay = A[keep] @ N
+    by = b[keep] - A[keep] @ p
+    k = n - 1
+    I = np.eye(k)
+    try:
+        st, y, t = chebyshev_lp(np.vstack([Ay, I, -I]), np.concatenate([by, np.full(2 * k, radius)]),
+                                radius_cap=radius)
+    except LPError:
+        return None
+    if st != "optimal" or t is None or not t > 0:
+        return None
+    return p + N @ y, float(t)
+
+
+def _segment_points(A, b, j, skip, c, radius, p, z):
+    """The point of ``[p, z]`` on the facet's hyperplane where the least of row slack and ball margin peaks."""
+    keep = np.ones(len(b), dtype=bool)
+    keep[j] = False
+    keep[list(skip)] = False
+    if not np.any(keep):
+        return p
+    Ak, bk = A[keep], b[keep]
+    norms = np.sqrt(np.einsum("ij,ij->i", Ak, Ak))
+    return _best_on_segment(Ak, bk, norms, c, radius, p, z, rounds=12)
+
+
+def facet_in_ball(A, b, j, center, radius, x0=None, *, skip=()):
     """Decide whether the facet ``{x : A x <= b, a_j x = b_j}`` meets the open ball ``B(center, radius)``.
 
-    ``x0``, a point of ``R ∩ B`` if known, is projected onto the facet's
-    hyperplane first (no QP needed when the projection certifies). Then one
-    QP over the facet: its point certifies "yes", its multipliers (row ``j``
-    free) "no". The facet is assumed to be one (``n - 1``-dimensional), so
-    meeting the closed facet means meeting its relative interior.
+    In order, until one decides:
+
+    1. the hyperplane misses the ball, or one other row alone does ("no");
+    2. ``x0``, a point of ``R ∩ B`` if known, projected onto the hyperplane ("yes");
+    3. the distance QP over the facet (row ``j`` an equality): its point
+       ("yes"), its multipliers (row ``j`` free; "no");
+    4. the facet's own Chebyshev LP within its hyperplane
+       (:func:`facet_centre`), a point ``z`` of its relative interior, and
+       the best point of the segment from the QP's nearest point to ``z``
+       ("yes"): the QP's point usually lies on the facet's relative
+       boundary, so it cannot certify on its own.
+
+    "Yes" is always :func:`facet_point_certified` (a point of the facet's
+    relative interior, inside the open ball, checked in float64); "no" a
+    certified distance bound ``>= radius``. Rows in ``skip`` carry the same
+    hyperplane as row ``j`` and are ignored.
 
     Examples
     --------
@@ -395,6 +488,7 @@ def facet_in_ball(A, b, j, center, radius, x0=None):
     A, b = _rows(A, b)
     c = np.asarray(center, dtype=np.float64)
     radius = float(radius)
+    skip = tuple(int(i) for i in skip)
     aj = A[j]
     nj = float(np.sqrt(aj @ aj))
     g = _gamma(A.shape[1])
@@ -404,19 +498,42 @@ def facet_in_ball(A, b, j, center, radius, x0=None):
         return BallFacet(False, None, plane, 0)
     if x0 is not None:
         q = x0 + (b[j] - aj @ x0) / (aj @ aj) * aj
-        if _on_facet_in_ball(A, b, j, q, c, radius):
+        if facet_point_certified(A, b, j, q, c, radius, skip=skip):
             return BallFacet(True, q, -np.inf, 0)
+    if skip:
+        A, b = np.delete(A, skip, 0), np.delete(b, skip)
+        j -= sum(1 for i in skip if i < j)
     dist = max(plane, _single_row_bound(np.delete(A, j, 0), np.delete(b, j), c)) if len(b) > 1 else plane
     if dist >= radius:
         return BallFacet(False, None, dist, 0)
-    near = nearest_point(A, b, c, equality=j)
-    if near is None:
-        return BallFacet(None, None, dist, 1)
-    q, lam = near
-    if _on_facet_in_ball(A, b, j, q, c, radius):
-        return BallFacet(True, q, dist, 1)
-    dist = max(dist, distance_lower_bound(A, b, c, lam, free=j))
-    return BallFacet(False if dist >= radius else None, None, dist, 1)
+    # The nearest point of the facet usually sits on its relative boundary, where rounding
+    # decides nothing: first ask for the nearest point of the facet shrunk by a small margin
+    # inside its other rows. Its multipliers still bound the distance to the facet itself
+    # (any lam >= 0 does), only ~_SHRINK * radius less tightly.
+    norms = np.sqrt(np.einsum("ij,ij->i", A, A))
+    bs = b - _SHRINK * radius * norms
+    bs[j] = b[j]
+    q, n_qp = None, 0
+    for rows in (bs, b):
+        near = nearest_point(A, rows, c, equality=j)
+        n_qp += 1
+        if near is None:
+            continue
+        if facet_point_certified(A, b, j, near[0], c, radius):
+            return BallFacet(True, near[0], dist, n_qp)
+        dist = max(dist, distance_lower_bound(A, b, c, near[1], free=j))
+        if dist >= radius:
+            return BallFacet(False, None, dist, n_qp)
+        q = near[0]
+    fc = facet_centre(A, b, j, c, radius)
+    if fc is not None:
+        z = fc[0]
+        # No QP point: aim at the centre's projection, the hyperplane's point nearest to it.
+        p = q if q is not None else c + (b[j] - aj @ c) / (aj @ aj) * aj
+        for cand in (_segment_points(A, b, j, (), c, radius, p, z), z):
+            if facet_point_certified(A, b, j, cand, c, radius):
+                return BallFacet(True, cand, dist, n_qp, 1)
+    return BallFacet(None, None, dist, n_qp, 1)
 
 
 def independent_rows(A, tol=INDEPENDENCE_TOL):

@@ -298,8 +298,10 @@ class LPEngine:
             if np.any(owner[idx[group]] < 0):
                 continue  # the facet lies on the domain's own boundary
             j = group[0]
-            meets = facet_in_ball(Ay, by, j, zero, self.ball[1], x0=y0 if kind == "region" else None)
+            meets = facet_in_ball(Ay, by, j, zero, self.ball[1], x0=y0 if kind == "region" else None,
+                                  skip=group[1:])
             self.qp_calls += meets.n_qp
+            self.lp_calls += meets.n_lp
             self.undecided_facets += meets.meets is None
             if meets.meets is False:
                 continue  # shared facet outside the ball: not an edge in the domain

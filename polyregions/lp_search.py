@@ -82,6 +82,7 @@ class LPSearch:
         self.patterns, self.points, self.radii = [], [], []
         self.edges = {}
         self.merged = set()
+        self.undecided_pairs = set()  # region pairs whose shared facet no test decided
         self.frontier = []  # the next level
         self.level = deque()  # the level being processed
         self.n_thin = 0
@@ -150,8 +151,11 @@ class LPSearch:
             qk = q if isinstance(q, bytes) else pattern_key(q)
             if merged:
                 self.merged.add(frozenset((key, qk)))
-            if status == "region" and neurons is not None:  # None: facet not certified in the domain
-                self.edges.setdefault(frozenset((key, qk)), neurons)
+            if status == "region":
+                if neurons is not None:
+                    self.edges.setdefault(frozenset((key, qk)), neurons)
+                else:  # a ball facet neither certified to meet nor to miss the ball
+                    self.undecided_pairs.add(frozenset((key, qk)))
             if qk not in self.seen:
                 self.seen[qk] = None
                 self.frontier.append((qk, q, x0, self.unit_from(x0, r)))
@@ -225,9 +229,14 @@ class LPSearch:
                 e_list.append((min(ia, ic), max(ia, ic)))
                 e_neurons.append(neurons)
         eorder = np.lexsort(np.array(e_list).T[::-1]) if e_list else []
+        # Edges possibly missing from the graph: an undecided facet between two counted
+        # regions that the test from the other side did not certify either.
+        undecided_edges = sum(1 for pair in self.undecided_pairs
+                              if pair not in self.edges and all(k in index for k in pair))
         stats = {
             "seconds": time.perf_counter() - self.t_start,
             **self.eng.counters(),
+            "undecided_edges": undecided_edges,
             "frontier": self.queued(),
             "patterns_tested": len([v for v in self.seen.values() if v is not None]),
             "seed_tries": self.seed_tries,

@@ -326,11 +326,26 @@ class RegionSet:
         """Why the status is what it is, in words (what the CLI prints after the count)."""
         st = self.status
         text = self._count_detail(st)
-        k = int(self.stats.get("undecided_facets", 0) or 0)
+        k = self.n_undecided_edges
         if k:
-            # The count is unaffected (those facets were crossed); only the graph may lack edges.
-            text += f"; graph: {k} facet tests undecided, their edges not recorded"
+            # The count is unaffected (those facets were crossed); only the graph lacks edges.
+            text += f"; graph incomplete: {k} facets undecided, their edges not recorded"
         return text
+
+    @property
+    def n_undecided_edges(self) -> int:
+        """Pairs of regions whose shared ball facet no certificate decided (no edge recorded)."""
+        return int(self.stats.get("undecided_edges", 0) or 0)
+
+    @property
+    def graph_complete(self) -> bool:
+        """Whether :attr:`graph` has every facet-adjacency edge among the regions found.
+
+        ``False`` when a ball facet between two counted regions could be
+        certified neither to meet nor to miss the ball
+        (:attr:`n_undecided_edges`); the count is unaffected.
+        """
+        return self.n_undecided_edges == 0
 
     def _count_detail(self, st):
         if st == EXACT:
@@ -425,11 +440,15 @@ class RegionSet:
     # ----------------------------------------------------------------- graph
     @property
     def graph(self):
-        """Facet-adjacency graph (networkx): nodes are region indices, edges carry ``neurons``."""
+        """Facet-adjacency graph (networkx): nodes are region indices, edges carry ``neurons``.
+
+        ``graph.graph["complete"]`` is :attr:`graph_complete`.
+        """
         if self._graph is None:
             import networkx as nx
 
-            G = nx.Graph()
+            # ``complete``: False if ball facets left undecided may hide edges.
+            G = nx.Graph(complete=self.graph_complete, undecided_edges=self.n_undecided_edges)
             G.add_nodes_from(range(self.n_regions))
             for (i, j), neurons in zip(self.edges.tolist(), self.edge_neurons):
                 G.add_edge(i, j, neurons=neurons)
