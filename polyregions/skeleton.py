@@ -50,6 +50,10 @@ __all__ = ["SubdivisionFallback", "Skeleton", "box_skeleton", "polygon_skeleton"
 
 #: Fixed seed of the random 64-bit weights of the sign-vector hashes.
 _HASH_SEED = 0x5EED5
+#: Up to this dimension a cell's interior point is its vertex centroid (every vertex-cell
+#: incidence is looked up: ``2^d`` per vertex); above, the centroid of its lowest vertex and
+#: that vertex's ``d`` neighbours along the cell's edges (a simplex inside the cell).
+VERTEX_CENTROID_MAX_DIM = 3
 
 
 class SubdivisionFallback(Exception):
@@ -347,12 +351,14 @@ class Skeleton:
     def cells(self):
         """Cells and facets of the finished complex.
 
-        Returns ``(P, hc, hfa, hfb, flab, iv, hi)``: packed patterns of the
-        cells (with rare duplicates) and their 128-bit pattern hashes; per
-        facet the hashes of its two sides' patterns and the neuron it lies
-        on; per (vertex, incident cell) pair the vertex and the cell's hash
-        (for vertex centroids). The hash is linear in the bits (random
-        weights per neuron), so a neighbour's hash needs no pattern.
+        Returns ``(P, hc, (hfa, hfb, flab), points)``: packed patterns of
+        the cells (with rare duplicates) and their 128-bit pattern hashes;
+        per facet the hashes of its two sides' patterns and the neuron it
+        lies on; and either ``(iv, hi)``, every (vertex, incident cell) pair
+        as the vertex and the cell's hash (for vertex centroids, up to
+        :data:`VERTEX_CENTROID_MAX_DIM`), or an interior point per cell. The
+        hash is linear in the bits (random weights per neuron), so a
+        neighbour's hash needs no pattern.
         """
         d, nV, nE, m_dom = self.d, self.nV, self.nE, self.m_dom
         X = self.XZ[:nV, :d]
@@ -394,50 +400,57 @@ class Skeleton:
             raise SubdivisionFallback("a vertex is not simple (slots of its edges)")
         codes = np.arange(2**d)
         sel = ((codes[:, None] >> np.arange(d)) & 1).astype(np.intp)  # (2^d, d)
-        # ok[j][v, code]: the edge at v along position j on the code's side points up;
+        # ok[j][code, v]: the edge at v along position j on the code's side points up;
         # a cell is emitted where all d point up, a facet on j where the other d - 1 do
-        ok = [upt[:, j, :][:, sel[:, j]] for j in range(d)]
-        pre = [np.ones((nV, 2**d), dtype=bool)]
+        ok = [upt[:, j, :].T.take(sel[:, j], axis=0) for j in range(d)]
+        pre = [np.ones((2**d, nV), dtype=bool)]
         for j in range(d):
             pre.append(pre[-1] & ok[j])
-        suf = np.ones((nV, 2**d), dtype=bool)
+        suf = np.ones((2**d, nV), dtype=bool)
         # linear 128-bit hash of a pattern: sum of its set bits' weights (mod 2^64)
         wgt = np.zeros((m_dom + self.n_neurons, 2), dtype=np.uint64)
         wgt[m_dom:] = np.random.default_rng(_HASH_SEED + 1).integers(
             0, 2**63, size=(self.n_neurons, 2), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        hv = self._bit_hashes(bits, wgt[m_dom:])
-        wz = wgt.take(Zv.reshape(-1), axis=0)  # (nV * d, 2): weight of each vertex's hyperplanes
+        wz = np.ascontiguousarray(wgt.take(Zv, axis=0).transpose(2, 1, 0))  # (2, d, nV)
+        # T[:, code, v]: hash of the cell in orthant ``code`` at v (subset sums of the open bits)
+        T = np.empty((2, 2**d, nV), dtype=np.uint64)
+        T[:, 0] = self._bit_hashes(bits, wgt[m_dom:]).T
+        for j in range(d):
+            np.add(T[:, : 2**j], wz[:, j, None, :], out=T[:, 2**j: 2 ** (j + 1)])
+        T0, T1 = T[0].reshape(-1), T[1].reshape(-1)
+
+        def pair(at):
+            return np.stack([T0.take(at), T1.take(at)], axis=1)
+
         hfa, hfb, lab = [], [], []
         for j in range(d - 1, -1, -1):
-            # codes with bit j = 0 are a strided view; the facet lies on a neuron's hyperplane
-            half = lambda a: a.reshape(len(a), 2 ** (d - 1 - j), 2, 2**j)[:, :, 0, :].reshape(len(a), -1)  # noqa: E731
-            fv, fc = np.nonzero(half(pre[j] & suf) & neu[:, j, None])
-            fc = half(codes[None, :])[0].take(fc)
-            hf = hv.take(fv, axis=0)
-            for i in range(d):
-                if i != j:
-                    hf += wz.take(fv * d + i, axis=0) * ((fc >> i) & 1).astype(np.uint64)[:, None]
-            hfa.append(hf)
-            hfb.append(hf + wz.take(fv * d + j, axis=0))
+            codes0 = np.flatnonzero(sel[:, j] == 0)
+            fc, fv = np.nonzero(pre[j].take(codes0, axis=0) & suf.take(codes0, axis=0) & neu[:, j])
+            at = codes0.take(fc) * nV + fv
+            hfa.append(pair(at))
+            hfb.append(pair(at + 2**j * nV))
             lab.append(Zv[fv, j] - m_dom)
             suf &= ok[j]
-        vi, ci = np.nonzero(pre[d])
+        ci, vi = np.nonzero(pre[d])
+        hc = pair(ci * nV + vi)
         P = bits.take(vi, axis=0)
-        hc = hv.take(vi, axis=0)
         for j in range(d):
             rows = np.flatnonzero(((ci >> j) & 1).astype(bool) & neu[vi, j])
             k = Zv[vi[rows], j] - m_dom
             P[rows, k >> 3] |= (1 << (7 - (k & 7))).astype(np.uint8)
-            hc[rows] += wz.take(vi[rows] * d + j, axis=0)
-        # every (vertex, cell) incidence: a domain row's side is fixed, a neuron's free
-        valid = np.ones((nV, 2**d), dtype=bool)
+        facets = (np.concatenate(hfa), np.concatenate(hfb), np.concatenate(lab))
+        if d <= VERTEX_CENTROID_MAX_DIM:
+            # every (vertex, cell) incidence: a domain row's side is fixed, a neuron's free
+            valid = np.ones((2**d, nV), dtype=bool)
+            for j in range(d):
+                valid &= neu[:, j] | (sel[:, j, None] == 0)
+            flat = np.flatnonzero(valid)
+            return P, hc, facets, (flat % nV, pair(flat))
+        # the centroid of the lowest vertex and its d neighbours along the cell's edges
+        pts = X.take(vi, axis=0)
         for j in range(d):
-            valid &= neu[:, j, None] | (sel[:, j] == 0)[None, :]
-        iv, ic = np.nonzero(valid)
-        hi = hv.take(iv, axis=0)
-        for j in range(d):
-            hi += wz.take(iv * d + j, axis=0) * ((ic >> j) & 1).astype(np.uint64)[:, None]
-        return P, hc, np.concatenate(hfa), np.concatenate(hfb), np.concatenate(lab), iv, hi
+            pts += X.take(nbr.take((vi * d + j) * 2 + ((ci >> j) & 1)), axis=0)
+        return P, hc, facets, pts / (d + 1)
 
     def _bit_hashes(self, bits, w):
         """``sum_i w_i bit_i`` (mod 2^64, per column of ``w``) of packed rows, by byte tables."""

@@ -364,8 +364,8 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 f"reading {sk.n_vertices:,} vertices' cells needs about {need / 2**30:.1f} GiB "
                 f"beyond the complex (budget {budget / 2**30:.1f} GiB); use method='lp' or raise "
                 "max_memory.")
-        P, hc, fa, fb, lab, iv, hi = sk.cells()
-        Xv = sk.X.copy()
+        P, hc, (fa, fb, lab), points = sk.cells()
+        Xv = sk.X.copy() if isinstance(points, tuple) else None
         n_vertices, n_edges = sk.n_vertices, sk.n_edges
         peak = max(peak, sk.nbytes() + need)
         # free the complex before the certificates (a stop from here on still reports its size)
@@ -375,14 +375,19 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         R = len(first)
         hc = hc[first]
         patterns = np.unpackbits(P, axis=1, count=N).astype(bool)
-        # adjacency: the two sides of every facet, each emitted at the facet's lowest vertex;
-        # interior points: the cells' vertex centroids
-        pa, pb, inc = _lookup(hc, fa, fb, hi)
-        del fa, fb, hi
-        cnt = np.bincount(inc, minlength=R).astype(np.float64)
-        pts = np.stack([np.bincount(inc, weights=Xv[iv, j], minlength=R) for j in range(d)], axis=1)
-        pts /= cnt[:, None]
-        del inc, iv, Xv
+        # adjacency: the two sides of every facet, each emitted at the facet's lowest vertex
+        if Xv is None:
+            pa, pb = _lookup(hc, fa, fb)
+            pts = points[first]
+        else:
+            # interior points: the cells' vertex centroids
+            iv, hi = points
+            pa, pb, inc = _lookup(hc, fa, fb, hi)
+            cnt = np.bincount(inc, minlength=R).astype(np.float64)
+            pts = np.stack([np.bincount(inc, weights=Xv[iv, j], minlength=R) for j in range(d)],
+                           axis=1) / cnt[:, None]
+            del inc, iv, hi, Xv
+        del fa, fb
         ekey = np.minimum(pa, pb) * R + np.maximum(pa, pb)
         order = np.argsort(ekey)
         ekey, lab = ekey[order], lab[order]
