@@ -42,9 +42,11 @@ def _prefix_groups(patterns, start):
 def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     R, d = X.shape
     h = X
-    vals, norms = [], []
+    vals, norms, groups = [], [], []
     M = np.eye(d)[:, None, :]  # (n_in, groups, d): the previous layer's gradients
     grp_prev = np.zeros(R, dtype=np.intp)
+    same = np.ones(R, dtype=bool)
+    big = np.zeros(R)  # each region's largest gradient norm
     start = 0
     for W, b, a in zip(Ws, bs, slopes):
         n = W.shape[0]
@@ -53,8 +55,11 @@ def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
         G = (W @ M.reshape(n_in, g * d)).reshape(n, g, d)  # one GEMM over all groups
         nrm = np.sqrt(np.einsum("kgd,kgd->gk", G, G))
         vals.append(z)
-        norms.append(nrm[grp_prev])
+        norms.append(nrm)
+        groups.append(grp_prev)
+        np.maximum(big, nrm.max(axis=1, initial=0.0).take(grp_prev), out=big)
         p = patterns[:, start: start + n]
+        same &= ((z > 0) == p).all(axis=1)
         start += n
         if start == patterns.shape[1]:
             break
@@ -63,13 +68,16 @@ def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
         D = np.where(p[first].T, 1.0, a)  # (n, groups)
         M = D[:, :, None] * G[:, grp_prev[first], :]
         grp_prev = grp
-    Z = np.concatenate(vals, axis=1) if vals else np.zeros((R, 0))
-    Nrm = np.concatenate(norms, axis=1) if norms else np.zeros((R, 0))
-    same = np.all((Z > 0) == patterns, axis=1)
-    nz = Nrm > zero_row * np.maximum(Nrm.max(axis=1, keepdims=True, initial=0.0), 1e-300)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dist = np.where(nz, np.abs(Z) / np.where(nz, Nrm, 1.0), np.inf)
-    r = dist.min(axis=1, initial=np.inf)
+    # distance to each row's hyperplane; a neuron constant on the region gives no row
+    thr = (zero_row * np.maximum(big, 1e-300))[:, None]
+    r = np.full(R, np.inf)
+    for z, nrm, grp in zip(vals, norms, groups):
+        Nr = nrm.take(grp, axis=0)
+        row = Nr > thr
+        q = np.abs(z)
+        np.divide(q, Nr, out=q, where=row)
+        np.copyto(q, np.inf, where=~row)
+        np.minimum(r, q.min(axis=1), out=r)
     if len(b_dom):
         dn = np.linalg.norm(A_dom, axis=1)
         r = np.minimum(r, ((b_dom - X @ A_dom.T) / dn).min(axis=1))

@@ -328,24 +328,31 @@ class Skeleton:
         n = n_l if upto is None else upto
         d, nV = self.d, self.nV
         Z = self.XZ[:nV, d: d + n]
-        A = np.abs(Z)
-        old = np.arange(nV)[:, None] < before[None, :n]
-        S = np.where(old, A, 0.0).max(axis=0, initial=0.0)
-        bad = (A <= self.rel_tol * S) & old
-        if bad.any():
-            k = int(np.flatnonzero(bad.any(axis=0))[0])
-            raise SubdivisionFallback(
-                f"neuron {k0 + k}: {int(bad[:, k].sum())} vertices within the coincidence tolerance "
-                "of its hyperplane (concurrent, coincident or zero hyperplanes)")
-        if upto is not None:
-            return
-        # the layer's sign bits, packed at their global position (first neuron = high bit)
+        # A neuron's largest value on the vertices it cut: values at vertices made later
+        # in the layer are interpolated between those, so the maximum over all is the same
+        # (up to rounding, which only makes the test stricter). Chunks keep it in cache.
+        S = np.zeros(n)
+        step = max(1, 2**21 // max(n, 1))
+        for s in range(0, nV, step):
+            np.maximum(S, np.abs(Z[s: s + step]).max(axis=0), out=S)
+        thr = self.rel_tol * S
         off = k0 & 7
-        pad = np.zeros((nV, off + n_l), dtype=bool)
-        pad[:, off:] = Z > 0
-        packed = np.packbits(pad, axis=1)
         b0 = k0 >> 3
-        self.bits[:nV, b0: b0 + packed.shape[1]] |= packed
+        for s in range(0, nV, step):
+            Zs = Z[s: s + step]
+            old = np.arange(s, s + len(Zs))[:, None] < before[None, :n]
+            bad = (np.abs(Zs) <= thr) & old
+            if bad.any():
+                k = int(np.flatnonzero(bad.any(axis=0))[0])
+                raise SubdivisionFallback(
+                    f"neuron {k0 + k}: vertices within the coincidence tolerance of its "
+                    "hyperplane (concurrent, coincident or zero hyperplanes)")
+            if upto is None:
+                # the layer's sign bits, packed at their global position (first neuron = high bit)
+                pad = np.zeros((len(Zs), off + n_l), dtype=bool)
+                pad[:, off:] = Zs > 0
+                packed = np.packbits(pad, axis=1)
+                self.bits[s: s + len(Zs), b0: b0 + packed.shape[1]] |= packed
 
     # -------------------------------------------------------------- read-out
     def cells(self):
