@@ -146,6 +146,54 @@ def test_no_private_name_crosses_a_module():
     assert not bad, "make these public where they are defined:\n" + "\n".join(sorted(bad))
 
 
+def private_attributes(sources):
+    """``[(module, "obj._name")]``: private attributes read on another module's objects.
+
+    ``sources`` maps module names to source text. A private attribute
+    (``_name``, not dunder) read on anything but ``self``/``cls`` is reported
+    when ``_name`` is defined (def, class, assignment, ``self._name = ...``)
+    in another module of the package and not in the reading module itself;
+    a third party's privates are the reader's own business.
+    """
+    defined, reads = {}, {}
+    for m, text in sources.items():
+        tree = ast.parse(text)
+        names, used = set(), []
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                if isinstance(node.ctx, ast.Store):
+                    names.add(node.attr)
+                elif (node.attr.startswith("_") and not node.attr.startswith("__")
+                      and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                    used.append((node.attr, ast.unparse(node)))
+        defined[m], reads[m] = names, used
+    bad = []
+    for m, used in reads.items():
+        for attr, text in used:
+            if attr not in defined[m] and any(attr in d for k, d in defined.items() if k != m):
+                bad.append((m, text))
+    return sorted(bad)
+
+
+def test_no_private_attribute_crosses_a_module():
+    bad = private_attributes({m: (PACKAGE / f"{m}.py").read_text() for m in _modules()})
+    assert not bad, "make these public where they are defined:\n" + "\n".join(
+        f"{m} reads {text}" for m, text in bad)
+
+
+def test_the_private_attribute_finder_finds_a_planted_read():
+    owner = "class Polytope:\n    def __init__(self):\n        self._box = 1\n"
+    assert private_attributes({"domain": owner, "split": "def f(d):\n    return d._box\n"}) == [
+        ("split", "d._box")]
+    # its own objects, self, and a third party's privates are not reported
+    assert private_attributes({"domain": owner + "def g(p):\n    return p._box\n",
+                               "lp": "def h(core):\n    return core._Highs(), self._box\n"}) == []
+
+
 def test_known_edges_still_exist():
     # A mark must go once its edge is fixed, so the test goes back to checking it.
     graph = _graph()
