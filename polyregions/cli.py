@@ -32,7 +32,8 @@ Exit status, one table for every command and every combination of options
 4      exact only at a resolution (thin patterns or merged hyperplanes; the
        first line says how many)
 5      failed: a solver error stopped the run (the printed number is a
-       lower bound), or the run crashed (a traceback is printed)
+       lower bound), or the run crashed (a traceback is printed; an
+       engine's internal error says to report it, it is never exit 2)
 130    Ctrl-C before any count existed
 =====  ====================================================================
 """
@@ -48,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._errors import InternalError
 from ._jsonsafe import to_plain
 from .cli_args import (CLIError, add_domain_args, check_budgets, check_output, check_plot_output,
                        domain_from_args, join_domain_values, load_model, read_slice_points)
@@ -454,6 +456,12 @@ def main(argv=None):
             print(exc.code, file=sys.stderr)
             return EXIT_BAD_INPUT
         raise
+    except InternalError as exc:  # an engine's bug on checked input: failed (5), never bad input (2)
+        import traceback
+
+        traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except (ValueError, ImportError) as exc:
         # Argument values the library rejects (e.g. --jobs 0), or an optional dependency that
         # is missing: the messages say what to do.

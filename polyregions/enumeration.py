@@ -25,6 +25,7 @@ from .distributed import enumerate_distributed
 from .domain import as_domain
 from .network import as_network
 from .serial import enumerate_serial
+from ._errors import InternalError
 from ._validation import check_run_options
 
 __all__ = ["enumerate_regions", "count_regions"]
@@ -102,9 +103,37 @@ def enumerate_regions(net, domain=None, *, max_regions=None, time_limit=None, pr
     net = as_network(net, general=True)
     domain = as_domain(domain, net)
     tol, n_jobs = check_run_options(tolerances, max_regions, time_limit, n_jobs)
-    return enumerate_serial(net, domain, tolerances=tol, max_regions=max_regions,
-                            time_limit=time_limit, progress=progress, random_state=random_state,
-                            seed_point=seed_point, n_jobs=n_jobs, method=method)
+    _check_engine_options(net, domain, method, seed_point, random_state)
+    try:
+        return enumerate_serial(net, domain, tolerances=tol, max_regions=max_regions,
+                                time_limit=time_limit, progress=progress, random_state=random_state,
+                                seed_point=seed_point, n_jobs=n_jobs, method=method)
+    except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AssertionError) as exc:
+        # Every input was checked above: an error of this kind from inside an engine is a
+        # bug, and must not read as the user's mistake (the CLI's "bad input").
+        raise InternalError.wrap(exc) from exc
+
+
+def _check_engine_options(net, domain, method, seed_point, random_state):
+    """The options only the engines read, checked before any engine runs."""
+    import numpy as np
+
+    from .subdivision import METHODS, supports
+
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
+    if method == "subdivision" and not supports(domain):
+        raise ValueError(f"the subdivision engine handles boxes, slices and 2-D polygons, not "
+                         f"{domain!r}; use method='lp' (or 'auto').")
+    if method == "subdivision" and not hasattr(net, "weights") and net.dense_equivalent() is None:
+        raise ValueError("the subdivision engine needs a dense ReLU network (or one with a dense "
+                         "equivalent); use method='lp' (or 'auto') for this network.")
+    if seed_point is not None:
+        u = np.asarray(seed_point, dtype=np.float64)
+        if u.size != domain.dim or not np.all(np.isfinite(u)):
+            raise ValueError(f"seed_point must be {domain.dim} finite numbers (domain coordinates); "
+                             f"got shape {u.shape}.")
+    np.random.default_rng(random_state)  # raises on a bad random_state
 
 
 def count_regions(net, domain=None, **kwargs):
