@@ -298,7 +298,7 @@ def cmd_estimate(args):
     net = load_model(args)
     domain = domain_from_args(args, net.input_dim)
     try:
-        cmp = compare_estimators(net, domain, n_samples=tuple(args.samples), n_lines=args.lines,
+        cmp = compare_estimators(net, domain, sample_sizes=tuple(args.samples), n_lines=args.lines,
                                  random_state=args.seed, exact=args.exact,
                                  time_limit=args.time_limit, max_regions=args.max_regions,
                                  progress=args.progress)

@@ -39,7 +39,7 @@ Example
 -------
 >>> from polyregions import Box, random_network
 >>> net = random_network(2, [4], random_state=0)
->>> cmp = compare_estimators(net, Box([-1, -1], [1, 1]), n_samples=1000, n_lines=5,
+>>> cmp = compare_estimators(net, Box([-1, -1], [1, 1]), sample_sizes=1000, n_lines=5,
 ...                          random_state=0)
 >>> cmp.exact_count, cmp.row("S_obs").estimate, cmp.line_mismatches
 (11, 9.0, 0)
@@ -57,6 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import enumeration, richness
+from ._deprecation import renamed_parameters
 from ._validation import check_choice, check_int, check_level
 from .distance import boundary_distance_statistics
 from .domain import Domain, Slice, as_domain
@@ -98,17 +99,17 @@ _COVERAGE_REFERENCES = ("auto", "volumes", "holdout")
 
 
 # ============================================================ the driver
-def _check_sizes(n_samples):
-    if isinstance(n_samples, numbers.Integral) and not isinstance(n_samples, bool):
-        n_samples = (n_samples,)
+def _check_sizes(sample_sizes):
+    if isinstance(sample_sizes, numbers.Integral) and not isinstance(sample_sizes, bool):
+        sample_sizes = (sample_sizes,)
     try:
-        sizes = tuple(n_samples)
+        sizes = tuple(sample_sizes)
     except TypeError:
-        raise TypeError(f"n_samples must be an integer or a sequence of integers; got "
-                        f"{n_samples!r}.") from None
+        raise TypeError(f"sample_sizes must be an integer or a sequence of integers; got "
+                        f"{sample_sizes!r}.") from None
     if not sizes:
-        raise ValueError("n_samples is empty; give at least one sample size.")
-    return tuple(check_int(n, "every n_samples entry") for n in sizes)
+        raise ValueError("sample_sizes is empty; give at least one sample size.")
+    return tuple(check_int(n, "every sample_sizes entry") for n in sizes)
 
 
 def _streams(random_state, k):
@@ -165,13 +166,13 @@ class _Settings:
     progress: bool
 
     def to_dict(self):
-        return {"n_samples": list(self.sizes), "n_lines": self.n_lines,
+        return {"sample_sizes": list(self.sizes), "n_lines": self.n_lines,
                 "n_distance_points": self.n_distance_points, "n_holdout": self.n_holdout,
                 "level": self.level, "time_limit": self.time_limit,
                 "max_regions": self.max_regions}
 
 
-def _check_arguments(net, domain, n_samples, n_lines, line_length, n_distance_points, exact,
+def _check_arguments(net, domain, sample_sizes, n_lines, line_length, n_distance_points, exact,
                      time_limit, max_regions, coverage_reference, n_holdout, level, progress):
     if not isinstance(net, ReLUNetwork):
         raise TypeError(f"net must be a ReLUNetwork (see ReLUNetwork.from_weights / from_torch); "
@@ -180,7 +181,7 @@ def _check_arguments(net, domain, n_samples, n_lines, line_length, n_distance_po
         raise TypeError(f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, "
                         f"WholeSpace); got {type(domain).__name__}.")
     domain = as_domain(domain, net)
-    sizes = _check_sizes(n_samples)
+    sizes = _check_sizes(sample_sizes)
     n_lines = check_int(n_lines, "n_lines", minimum=0)
     if n_distance_points is None:
         n_distance_points = min(max(sizes), 10_000)
@@ -368,7 +369,8 @@ def _warn_missed(n_missed, rs):
         )
 
 
-def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, line_length=None,
+@renamed_parameters(n_samples="sample_sizes")
+def compare_estimators(net, domain, *, sample_sizes=(10**3, 10**4), n_lines=50, line_length=None,
                        n_distance_points=None, random_state=None, exact=True, time_limit=None,
                        max_regions=None, coverage_reference="auto", n_holdout=None, level=0.95,
                        progress=False):
@@ -379,14 +381,16 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
     net : ReLUNetwork
     domain : Domain
         Box, Ball, Polytope, Slice, or WholeSpace (standard normal points).
-    n_samples : int or sequence of int, default (1000, 10000)
-        Pattern-sample sizes; one block of rows per size.
+    sample_sizes : int or sequence of int, default (1000, 10000)
+        Pattern-sample sizes (the ``n_samples`` of each
+        :func:`~polyregions.sample_patterns` call); one block of rows per
+        size. (``n_samples=`` is its deprecated name.)
     n_lines : int, default 50
         Random segments for the line statistics (0 to skip them).
     line_length : float, optional
         Segment length in domain coordinates; default ``domain.scale``.
     n_distance_points : int, optional
-        Points for the distance statistics; default ``max(n_samples)``
+        Points for the distance statistics; default ``max(sample_sizes)``
         capped at 10 000 (0 to skip).
     random_state : int, numpy Generator or None
         Seeds independent streams for the engine's seed point, the pattern
@@ -407,7 +411,7 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
         Carlo, any domain). ``"auto"``: volumes up to
         :data:`AUTO_VOLUME_MAX_DIM` dimensions when possible, else hold-out.
     n_holdout : int, optional
-        Hold-out size; default ``max(100_000, 10 * max(n_samples))``.
+        Hold-out size; default ``max(100_000, 10 * max(sample_sizes))``.
     level : float, default 0.95
         Confidence level of the intervals.
     progress : bool, default False
@@ -422,14 +426,14 @@ def compare_estimators(net, domain, *, n_samples=(10**3, 10**4), n_lines=50, lin
     --------
     >>> from polyregions import Box, random_network
     >>> net = random_network(2, [6, 6], random_state=1)
-    >>> c = compare_estimators(net, Box([-1, -1], [1, 1]), n_samples=(100, 1000), n_lines=5,
+    >>> c = compare_estimators(net, Box([-1, -1], [1, 1]), sample_sizes=(100, 1000), n_lines=5,
     ...                        random_state=0)
     >>> [r.name for r in c.rows][:4]
     ['exact engine', 'S_obs', 'Chao1', 'Chao1-bc']
     >>> c.row("S_obs", 1000).estimate <= c.exact_count
     True
     """
-    domain, settings = _check_arguments(net, domain, n_samples, n_lines, line_length,
+    domain, settings = _check_arguments(net, domain, sample_sizes, n_lines, line_length,
                                         n_distance_points, exact, time_limit, max_regions,
                                         coverage_reference, n_holdout, level, progress)
     s_engine, s_sample, s_holdout, s_lines, s_dist = _streams(random_state, 5)

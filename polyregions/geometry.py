@@ -309,16 +309,20 @@ def region_polygon(rs, i, *, clip=None, arc_step=ARC_STEP):
 
 
 # --------------------------------------------------------------- geometry
-def region_geometry(rs, i, *, n_samples=100_000, random_state=None, max_exact_dim=MAX_EXACT_DIM):
+def region_geometry(rs, i, *, n_samples=20_000, random_state=0, max_exact_dim=MAX_EXACT_DIM):
     """Volume, inradius, diameter, facet and vertex counts of region ``i``.
 
     Parameters
     ----------
     rs : RegionSet
     i : int
-    n_samples, random_state, max_exact_dim
-        Passed to :func:`region_volume` (used only where the volume is a
-        Monte Carlo estimate).
+    n_samples : int, default 20000
+        Monte Carlo points (only where the volume is estimated).
+    random_state : int or numpy Generator, default 0
+        A deterministic report by default, like :func:`geometry_table`,
+        whose row ``0`` this is (the table shares one generator across
+        regions, so its later rows use later draws).
+    max_exact_dim : int
 
     Returns
     -------

@@ -75,7 +75,7 @@ def count_metric(domain, *, max_regions=None, time_limit=None):
 
 
 @renamed_parameters(points="X", length="line_length")
-def line_metric(X, *, n_lines=None, line_length=None, pairs=False, random_state=0):
+def line_metric(X, *, n_lines=None, line_length=None, pairs=False, random_state=None):
     """Exact counts along lines through (or between pairs of) the points ``X``.
 
     Records ``mean_regions``, ``breakpoints_per_neuron``,
@@ -139,7 +139,7 @@ def distance_metric(X):
 
 @renamed_parameters(points="X")
 def local_count_metric(X, radius, *, kind="ball", bound=None, max_regions=None,
-                       time_limit=None, n_jobs=1, random_state=0):
+                       time_limit=None, n_jobs=1, random_state=None):
     """Regions in a neighbourhood of each point (:func:`~polyregions.count_regions_batch`).
 
     Records ``mean`` (mean count), ``exact`` (fraction of exact counts) and,

@@ -140,7 +140,7 @@ def test_estimate_json_with_exact(model, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["exact"]["count"] == count_regions(net, Box([-1, -1], [1, 1]))
     assert out["exact"]["count_is"] == "exact"
-    assert out["settings"]["n_samples"] == [200, 2000]
+    assert out["settings"]["sample_sizes"] == [200, 2000]
     assert out["line_mismatches"] == 0
 
 

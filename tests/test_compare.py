@@ -65,7 +65,7 @@ def test_line_statistics_counts_equal_engine(n0):
 def two_d():
     net = random_network(2, [8, 8], bias_std=0.2, random_state=5)
     domain = Box([-1, -1], [1, 1])
-    cmp = compare_estimators(net, domain, n_samples=(300, 3000), n_lines=20, random_state=1)
+    cmp = compare_estimators(net, domain, sample_sizes=(300, 3000), n_lines=20, random_state=1)
     return net, domain, cmp
 
 
@@ -112,7 +112,7 @@ def test_coverage_rows_are_against_exact_covered_fraction(two_d):
 def test_holdout_coverage_agrees_with_volumes():
     net = random_network(2, [8, 8], bias_std=0.2, random_state=5)
     domain = Box([-1, -1], [1, 1])
-    kw = dict(n_samples=500, n_lines=0, n_distance_points=0, random_state=2)
+    kw = dict(sample_sizes=500, n_lines=0, n_distance_points=0, random_state=2)
     vol = compare_estimators(net, domain, coverage_reference="volumes", **kw)
     mc = compare_estimators(net, domain, coverage_reference="holdout", n_holdout=200_000, **kw)
     a, b = vol.row("Good-Turing coverage"), mc.row("Good-Turing coverage")
@@ -133,7 +133,7 @@ def test_line_row_agrees_exactly_with_engine(two_d):
 def test_line_row_on_several_nets(n0):
     for seed in (0, 1):
         net = random_network(n0, [6, 6], bias_std=0.3, random_state=seed)
-        cmp = compare_estimators(net, Box(-1, 1, dim=n0), n_samples=200, n_lines=10,
+        cmp = compare_estimators(net, Box(-1, 1, dim=n0), sample_sizes=200, n_lines=10,
                                  n_distance_points=0, random_state=seed,
                                  coverage_reference="holdout", n_holdout=1000,
                                  max_regions=None if n0 == 2 else 50)
@@ -169,7 +169,7 @@ def test_markdown_and_dict(two_d):
 
 
 def test_montufar_worked_example_expectations_in_table():
-    cmp = compare_estimators(montufar(2, [4, 4]), Box([0, 0], [1, 1]), n_samples=(100, 1000),
+    cmp = compare_estimators(montufar(2, [4, 4]), Box([0, 0], [1, 1]), sample_sizes=(100, 1000),
                              n_lines=10, random_state=0)
     assert cmp.exact_count == 44
     # docs/math.md §8 worked example 3, from the exact areas.
@@ -199,7 +199,7 @@ def test_detects_regions_missing_from_a_complete_run(monkeypatch):
     monkeypatch.setattr(enumeration, "enumerate_regions", lossy)
     net = random_network(2, [6], bias_std=0.3, random_state=0)
     with pytest.warns(RuntimeWarning, match="engine missed regions"):
-        cmp = compare_estimators(net, Box([-1, -1], [1, 1]), n_samples=2000, n_lines=0,
+        cmp = compare_estimators(net, Box([-1, -1], [1, 1]), sample_sizes=2000, n_lines=0,
                                  n_distance_points=0, random_state=0)
     assert cmp.engine_missed == 1
     assert "engine inconsistency" in cmp.to_markdown()
@@ -211,7 +211,7 @@ def test_detects_regions_missing_from_a_complete_run(monkeypatch):
 def test_ball_engine_finds_every_sampled_pattern_qp_failure_case():
     net = random_network(2, [6, 6], bias_std=0.3, random_state=1)
     center = np.random.default_rng(1).uniform(-1, 1, (3, 2))[2]
-    cmp = compare_estimators(net, Ball(center, 0.4), n_samples=50_000, n_lines=0,
+    cmp = compare_estimators(net, Ball(center, 0.4), sample_sizes=50_000, n_lines=0,
                              n_distance_points=0, random_state=0)
     assert cmp.engine_missed == 0
 
@@ -219,7 +219,7 @@ def test_ball_engine_finds_every_sampled_pattern_qp_failure_case():
 # ------------------------------------------------------ incomplete runs
 def test_budget_gives_lower_bound_never_exact():
     net = random_network(2, [8, 8], bias_std=0.2, random_state=5)
-    cmp = compare_estimators(net, Box([-1, -1], [1, 1]), n_samples=500, n_lines=5,
+    cmp = compare_estimators(net, Box([-1, -1], [1, 1]), sample_sizes=500, n_lines=5,
                              max_regions=3, random_state=0)
     assert cmp.exact_complete is False and cmp.stop_reason == "max_regions"
     assert cmp.exact_count == 3
@@ -240,7 +240,7 @@ def test_budget_gives_lower_bound_never_exact():
 
 def test_time_budget_gives_lower_bound():
     net = random_network(2, [16, 16], random_state=0)
-    cmp = compare_estimators(net, Box([-1, -1], [1, 1]), n_samples=200, n_lines=0,
+    cmp = compare_estimators(net, Box([-1, -1], [1, 1]), sample_sizes=200, n_lines=0,
                              n_distance_points=0, time_limit=1e-6, random_state=0)
     assert cmp.exact_complete is False and cmp.stop_reason == "time_limit"
     assert cmp.row("S_obs").exact_kind == "lower bound"
@@ -249,7 +249,7 @@ def test_time_budget_gives_lower_bound():
 
 def test_without_exact_engine():
     net = random_network(2, [8, 8], random_state=5)
-    kw = dict(n_samples=(200, 400), n_lines=5, n_distance_points=100, random_state=9)
+    kw = dict(sample_sizes=(200, 400), n_lines=5, n_distance_points=100, random_state=9)
     a = compare_estimators(net, Box([-1, -1], [1, 1]), exact=False, **kw)
     assert a.exact_count is None and a.line_mismatches is None
     assert all(r.name != "exact engine" for r in a.rows)
@@ -265,16 +265,16 @@ def test_without_exact_engine():
 
 def test_ball_wholespace_and_slice_domains():
     net = random_network(2, [6, 6], bias_std=0.3, random_state=2)
-    ball = compare_estimators(net, Ball([0.1, 0.0], 0.8), n_samples=500, n_lines=5,
+    ball = compare_estimators(net, Ball([0.1, 0.0], 0.8), sample_sizes=500, n_lines=5,
                               random_state=0)
     assert ball.exact_count == count_regions(net, Ball([0.1, 0.0], 0.8))
     assert ball.coverage_reference == "volumes"  # polygon ∩ disc areas are exact in 2-D
-    whole = compare_estimators(net, WholeSpace(2), n_samples=500, n_lines=5, random_state=0)
+    whole = compare_estimators(net, WholeSpace(2), sample_sizes=500, n_lines=5, random_state=0)
     assert whole.exact_count == count_regions(net)
     assert whole.coverage_reference == "holdout"  # infinite volume: Gaussian mass by hold-out
     net5 = random_network(5, [8, 8], random_state=0)
     plane = Slice.plane(np.zeros(5), np.eye(5)[0], np.eye(5)[1], lo=(-1, -1), hi=(1, 1))
-    sl = compare_estimators(net5, plane, n_samples=500, n_lines=5, random_state=0)
+    sl = compare_estimators(net5, plane, sample_sizes=500, n_lines=5, random_state=0)
     assert sl.exact_count == count_regions(net5, plane)
     assert sl.coverage_reference == "volumes" and sl.line_mismatches == 0
 
@@ -289,11 +289,11 @@ def test_validation_errors():
     with pytest.raises(ValueError, match="dimension"):
         compare_estimators(net, Box(-1, 1, dim=3))
     with pytest.raises(ValueError, match="empty"):
-        compare_estimators(net, box, n_samples=())
+        compare_estimators(net, box, sample_sizes=())
     with pytest.raises(ValueError, match=">= 1"):
-        compare_estimators(net, box, n_samples=(100, 0))
+        compare_estimators(net, box, sample_sizes=(100, 0))
     with pytest.raises(TypeError, match="integer"):
-        compare_estimators(net, box, n_samples=1.5)
+        compare_estimators(net, box, sample_sizes=1.5)
     with pytest.raises(ValueError, match="n_lines"):
         compare_estimators(net, box, n_lines=-1)
     with pytest.raises(ValueError, match="coverage_reference"):
@@ -304,12 +304,12 @@ def test_validation_errors():
         compare_estimators(net, box, exact=False, time_limit=1.0)
     with pytest.raises(ValueError, match="not available"):
         compare_estimators(random_network(3, [4], random_state=0), Ball([0, 0, 0], 1.0),
-                           coverage_reference="volumes", n_samples=100, n_lines=0)
+                           coverage_reference="volumes", sample_sizes=100, n_lines=0)
 
 
 def test_interval_level_is_labelled_and_validated():
     net = random_network(2, [4], random_state=0)
-    kw = dict(n_samples=300, n_lines=0, n_distance_points=0, random_state=0, exact=False)
+    kw = dict(sample_sizes=300, n_lines=0, n_distance_points=0, random_state=0, exact=False)
     cmp = compare_estimators(net, Box([-1, -1], [1, 1]), level=0.999, **kw)
     assert "99.9% log-normal" in cmp.row("Chao1-bc").note  # was truncated to "99%"
     with pytest.raises(ValueError, match="level"):

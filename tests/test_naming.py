@@ -115,3 +115,30 @@ def test_bounds_for_is_a_frozen_object_and_the_dict_access_still_works():
         assert b["upper"] == dict(b.upper)
     with pytest.warns(DeprecationWarning, match=r"to_dict\(\) =="):
         assert b == b.to_dict()
+
+
+def test_compare_estimators_takes_sample_sizes():
+    from polyregions import compare_estimators
+
+    net = random_network(2, [4], random_state=0)
+    kw = dict(n_lines=0, n_distance_points=0, exact=False, random_state=0)
+    with pytest.warns(DeprecationWarning, match="sample_sizes="):
+        old = compare_estimators(net, Box([-1, -1], [1, 1]), n_samples=(50, 100), **kw)
+    new = compare_estimators(net, Box([-1, -1], [1, 1]), sample_sizes=(50, 100), **kw)
+    assert [r.estimate for r in old.rows] == [r.estimate for r in new.rows]
+    assert new.settings["sample_sizes"] == [50, 100]
+
+
+def test_region_geometry_is_row_0_of_geometry_table():
+    import inspect
+
+    from polyregions import Ball, enumerate_regions, geometry_table, region_geometry
+
+    # Same defaults (a deterministic report), so a region's geometry reads the same either way.
+    defaults = [{k: p.default for k, p in inspect.signature(f).parameters.items()
+                 if k in ("n_samples", "random_state")} for f in (region_geometry, geometry_table)]
+    assert defaults[0] == defaults[1] == {"n_samples": 20_000, "random_state": 0}
+    rs = enumerate_regions(random_network(3, [4], random_state=1), Ball([0, 0, 0], 1.0))
+    g = region_geometry(rs, 0, n_samples=500)
+    assert g.volume_method == "monte_carlo"      # a 3-D ball: the volume is an estimate
+    assert g.volume == geometry_table(rs, n_samples=500)["volume"][0]
