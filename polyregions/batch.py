@@ -97,7 +97,7 @@ def neighbourhoods(X, radius, kind="ball", *, random_state=None):
     if kind == "box":
         return [Box(c - r, c + r) for c in X]
     rng = np.random.default_rng(random_state)
-    return [Slice.around(c, r, shape=kind, random_state=rng) for c in X]
+    return [Slice.around(c, r, kind=kind, random_state=rng) for c in X]
 
 
 @dataclass(frozen=True, eq=False)

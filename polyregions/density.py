@@ -8,8 +8,9 @@ neighbourhood of each point -- and :func:`compare_data_vs_random` contrasts
 data points with points drawn uniformly from a domain.
 
 The neighbourhood of a centre ``c`` is the open Euclidean ball
-``Ball(c, radius)`` (``norm="l2"``) or the box ``Box(c - radius, c + radius)``
-(``norm="linf"``). Two methods count the regions meeting it:
+``Ball(c, radius)`` (``kind="ball"``) or the box ``Box(c - radius, c + radius)``
+(``kind="box"``), the ``kind`` of :func:`polyregions.batch.neighbourhoods`.
+Two methods count the regions meeting it:
 
 ``"exact"``
     Runs the enumeration engine on the neighbourhood
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._deprecation import renamed_parameters
+from ._deprecation import renamed_parameters, warn_renamed
 from .domain import Ball, Box, Domain, as_domain
 from .network import as_network
 
@@ -57,7 +58,9 @@ __all__ = [
 ]
 
 _METHODS = ("exact", "sampling")
-_NORMS = ("l2", "linf")
+_KINDS = ("ball", "box")
+#: The 0.1 spelling ``norm=`` of ``kind=``, value by value.
+_NORM_TO_KIND = {"l2": "ball", "linf": "box"}
 #: Points drawn per neighbourhood by ``method="sampling"`` when ``n_samples`` is omitted.
 DEFAULT_N_SAMPLES = 10_000
 
@@ -133,15 +136,30 @@ def _check_method_options(method, n_samples, max_regions, time_limit):
     return n_samples, max_regions, time_limit
 
 
-def neighbourhood(center, radius, norm="l2"):
+def _kind_from_norm(kind, norm, fn, stacklevel):
+    """``kind``, or the deprecated ``norm=`` translated to it (with a warning)."""
+    if norm is None:
+        return kind
+    if kind != "ball":
+        raise TypeError(f"{fn}: pass kind (norm is its deprecated name), not both.")
+    _check_choice(norm, "norm", tuple(_NORM_TO_KIND))
+    warn_renamed(f"{fn}(norm={norm!r})", f"{fn}(kind={_NORM_TO_KIND[norm]!r})",
+                 stacklevel=stacklevel + 1)
+    return _NORM_TO_KIND[norm]
+
+
+def neighbourhood(center, radius, kind="ball", *, norm=None):
     """The domain of radius ``radius`` around ``center``: a :class:`Ball` or a :class:`Box`.
 
     Parameters
     ----------
     center : array_like, shape (n0,)
     radius : float
-        Euclidean radius (``"l2"``) or half-side (``"linf"``).
-    norm : {"l2", "linf"}, default "l2"
+        Euclidean radius (``"ball"``) or half-side (``"box"``).
+    kind : {"ball", "box"}, default "ball"
+    norm : {"l2", "linf"}, optional
+        Deprecated spelling of ``kind`` (``"l2"`` is ``"ball"``, ``"linf"``
+        is ``"box"``).
 
     Returns
     -------
@@ -149,13 +167,14 @@ def neighbourhood(center, radius, norm="l2"):
 
     Examples
     --------
-    >>> neighbourhood([0.5, 0.5], 0.1, norm="linf")
+    >>> neighbourhood([0.5, 0.5], 0.1, kind="box")
     Box(lo=[0.4, 0.4], hi=[0.6, 0.6])
     """
-    _check_choice(norm, "norm", _NORMS)
+    kind = _kind_from_norm(kind, norm, "neighbourhood", stacklevel=3)
+    _check_choice(kind, "kind", _KINDS)
     radius = _check_radius(radius)
     c = np.asarray(center, dtype=np.float64).reshape(-1)
-    if norm == "l2":
+    if kind == "ball":
         return Ball(c, radius)
     return Box(c - radius, c + radius)
 
@@ -178,8 +197,8 @@ class LocalRegionCounts:
         ``True`` where ``counts`` is only a lower bound: every count of the
         sampling method, and exact counts whose enumeration hit a budget.
     radius : float
-    norm : str
-        ``"l2"`` (balls) or ``"linf"`` (boxes).
+    kind : str
+        ``"ball"`` or ``"box"``.
     method : str
         ``"exact"`` or ``"sampling"``.
     n_samples : int or None
@@ -195,7 +214,7 @@ class LocalRegionCounts:
     Examples
     --------
     >>> r = LocalRegionCounts(np.zeros((2, 1)), np.array([3, 5]), np.array([False, False]),
-    ...                       0.1, "l2", "exact", None, np.zeros(2), np.array([6, 5]), "lp")
+    ...                       0.1, "ball", "exact", None, np.zeros(2), np.array([6, 5]), "lp")
     >>> r.mean, r.is_lower_bound, r.bound_ratios.tolist(), r.mean_bound_ratio
     (4.0, False, [2.0, 1.0], 1.5)
     """
@@ -204,7 +223,7 @@ class LocalRegionCounts:
     counts: np.ndarray
     lower_bound: np.ndarray
     radius: float
-    norm: str
+    kind: str
     method: str
     n_samples: int | None
     seconds: np.ndarray
@@ -214,6 +233,12 @@ class LocalRegionCounts:
     @property
     def n_points(self) -> int:
         return int(self.counts.size)
+
+    @property
+    def norm(self) -> str:
+        """Deprecated: the 0.1 name of :attr:`kind` (``"l2"`` for balls, ``"linf"`` for boxes)."""
+        warn_renamed("LocalRegionCounts.norm", "LocalRegionCounts.kind ('ball' or 'box')")
+        return {v: k for k, v in _NORM_TO_KIND.items()}[self.kind]
 
     @property
     def bound_ratios(self):
@@ -255,7 +280,7 @@ class LocalRegionCounts:
         return {
             "n_points": self.n_points,
             "method": self.method,
-            "norm": self.norm,
+            "kind": self.kind,
             "radius": self.radius,
             "n_samples": self.n_samples,
             "count_is": "lower bound" if self.is_lower_bound else "exact",
@@ -275,7 +300,7 @@ class LocalRegionCounts:
         kind = "lower bound" if self.is_lower_bound else "exact"
         return (
             f"LocalRegionCounts(n_points={self.n_points}, method={self.method!r}, "
-            f"norm={self.norm!r}, radius={self.radius}, mean={self.mean:.4g} ({kind}))"
+            f"kind={self.kind!r}, radius={self.radius}, mean={self.mean:.4g} ({kind}))"
         )
 
 
@@ -296,7 +321,7 @@ class DataVsRandom:
     --------
     >>> z = np.zeros(2)
     >>> mk = lambda c: LocalRegionCounts(np.zeros((2, 1)), np.array(c), np.zeros(2, bool),
-    ...                                  0.1, "l2", "exact", None, z)
+    ...                                  0.1, "ball", "exact", None, z)
     >>> d = DataVsRandom(mk([6, 8]), mk([3, 5]), None)
     >>> d.mean_difference, d.ratio
     (3.0, 1.75)
@@ -378,9 +403,9 @@ def _count_one(net, dom, method, n_samples, rng, max_regions, time_limit):
 
 
 @renamed_parameters(points="X")
-def local_region_counts(net, X, radius, *, method="exact", n_samples=None, norm="l2",
+def local_region_counts(net, X, radius, *, method="exact", n_samples=None, kind="ball",
                         random_state=None, max_regions=None, time_limit=None, bound=None,
-                        n_jobs=1, progress=False):
+                        n_jobs=1, progress=False, norm=None):
     """Number of activation regions meeting a small ball or box around each point.
 
     Parameters
@@ -390,15 +415,16 @@ def local_region_counts(net, X, radius, *, method="exact", n_samples=None, norm=
         Centres (network inputs); a single point may be given as a vector.
         (``points=`` is its deprecated name.)
     radius : float
-        Euclidean radius (``norm="l2"``) or half-side of the box
-        (``norm="linf"``), in input units.
+        Euclidean radius (``kind="ball"``) or half-side of the box
+        (``kind="box"``), in input units.
     method : {"exact", "sampling"}, default "exact"
         Enumerate the regions, or count distinct patterns among uniform
         samples (a lower bound, see the module docstring).
     n_samples : int, optional
         Points per neighbourhood, sampling method only (default
         :data:`DEFAULT_N_SAMPLES`).
-    norm : {"l2", "linf"}, default "l2"
+    kind : {"ball", "box"}, default "ball"
+        The neighbourhood, as in :func:`~polyregions.batch.neighbourhoods`.
     random_state : int, numpy Generator or None
         Seeds the samples (and the engine's seed points).
     max_regions, time_limit : optional
@@ -413,6 +439,9 @@ def local_region_counts(net, X, radius, *, method="exact", n_samples=None, norm=
         (:func:`~polyregions.batch.count_regions_batch`).
     progress : bool, default False
         Progress bar over the points (exact method).
+    norm : {"l2", "linf"}, optional
+        Deprecated spelling of ``kind`` (``"l2"`` is ``"ball"``, ``"linf"``
+        is ``"box"``).
 
     Returns
     -------
@@ -422,15 +451,15 @@ def local_region_counts(net, X, radius, *, method="exact", n_samples=None, norm=
     ------
     ValueError
         On malformed points, a non-positive radius, an unknown method or
-        norm, or options that do not apply to the chosen method.
+        kind, or options that do not apply to the chosen method.
 
     Examples
     --------
     >>> import numpy as np
     >>> from polyregions import ReLUNetwork
     >>> net = ReLUNetwork.from_weights([np.eye(2), np.ones((1, 2))], [np.zeros(2), np.zeros(1)])
-    >>> ex = local_region_counts(net, [0.3, 0.0], 0.2, norm="linf")
-    >>> lb = local_region_counts(net, [0.3, 0.0], 0.2, norm="linf", method="sampling",
+    >>> ex = local_region_counts(net, [0.3, 0.0], 0.2, kind="box")
+    >>> lb = local_region_counts(net, [0.3, 0.0], 0.2, kind="box", method="sampling",
     ...                          n_samples=2000, random_state=0)
     >>> int(ex.counts[0]), int(lb.counts[0]), lb.is_lower_bound
     (2, 2, True)
@@ -438,14 +467,15 @@ def local_region_counts(net, X, radius, *, method="exact", n_samples=None, norm=
     as_network(net)
     X = _check_centers(net, X)
     radius = _check_radius(radius)
-    _check_choice(norm, "norm", _NORMS)
+    kind = _kind_from_norm(kind, norm, "local_region_counts", stacklevel=4)
+    _check_choice(kind, "kind", _KINDS)
     n_samples, max_regions, time_limit = _check_method_options(
         method, n_samples, max_regions, time_limit
     )
     if bound not in (None, "ibp", "lp"):
         raise ValueError(f"bound must be None, 'ibp' or 'lp'; got {bound!r}.")
     rng = np.random.default_rng(random_state)
-    doms = [neighbourhood(c, radius, norm) for c in X]
+    doms = [neighbourhood(c, radius, kind) for c in X]
     uppers = None
     if method == "exact":
         from .batch import count_regions_batch
@@ -477,14 +507,14 @@ def local_region_counts(net, X, radius, *, method="exact", n_samples=None, norm=
         uppers.setflags(write=False)
     for arr in (counts, lower, seconds):
         arr.setflags(write=False)
-    return LocalRegionCounts(X, counts, lower, radius, norm, method, n_samples, seconds, uppers,
+    return LocalRegionCounts(X, counts, lower, radius, kind, method, n_samples, seconds, uppers,
                              bound)
 
 
 @renamed_parameters(data_points="X")
 def compare_data_vs_random(net, X, domain, radius, *, n_random=None, method="exact",
-                           n_samples=None, norm="l2", random_state=None, max_regions=None,
-                           time_limit=None, bound=None, n_jobs=1, progress=False):
+                           n_samples=None, kind="ball", random_state=None, max_regions=None,
+                           time_limit=None, bound=None, n_jobs=1, progress=False, norm=None):
     """Local region counts around data points against uniform random points of ``domain``.
 
     Zhu, Lin & Tang's experiment: with the same radius, do neighbourhoods of
@@ -502,8 +532,9 @@ def compare_data_vs_random(net, X, domain, radius, *, n_random=None, method="exa
     radius : float
     n_random : int, optional
         Number of random centres; default ``len(X)``.
-    method, n_samples, norm, random_state, max_regions, time_limit, bound, n_jobs, progress
-        As in :func:`local_region_counts`, used for both groups. With
+    method, n_samples, kind, random_state, max_regions, time_limit, bound, n_jobs, progress
+        As in :func:`local_region_counts`, used for both groups (``norm=``
+        is the deprecated spelling of ``kind``). With
         ``bound="lp"`` (or ``"ibp"``) :attr:`DataVsRandom.bound_ratio` sets
         the local upper bound beside the count.
 
@@ -532,7 +563,8 @@ def compare_data_vs_random(net, X, domain, radius, *, n_random=None, method="exa
     n_random = _check_optional_int(n_random, "n_random") or len(X)
     rng = np.random.default_rng(random_state)
     R = domain.to_input(domain.sample(n_random, random_state=rng))
-    kw = dict(method=method, n_samples=n_samples, norm=norm, random_state=rng,
+    kind = _kind_from_norm(kind, norm, "compare_data_vs_random", stacklevel=4)
+    kw = dict(method=method, n_samples=n_samples, kind=kind, random_state=rng,
               max_regions=max_regions, time_limit=time_limit, bound=bound, n_jobs=n_jobs,
               progress=progress)
     data = local_region_counts(net, X, radius, **kw)

@@ -359,13 +359,14 @@ class Slice(Domain):
             self.ball = (c, 0.5 * float(side[0]))
 
     @classmethod
-    def around(cls, point, radius, *, shape="square", directions=None, random_state=None):
+    @renamed_parameters(shape="kind")
+    def around(cls, point, radius, *, kind="square", directions=None, random_state=None):
         """A 2-D slice through ``point``: a square or disc of half-width ``radius``.
 
         The plane is spanned by two orthonormal directions, random (uniform
         over planes) or given, so parameters ``u`` are input-space lengths:
         the slice is ``point + u1 e1 + u2 e2`` for ``u`` in ``[-radius,
-        radius]^2`` (``shape="square"``) or ``|u| < radius`` (``"disc"``),
+        radius]^2`` (``kind="square"``) or ``|u| < radius`` (``"disc"``),
         with ``point`` at ``u = (0, 0)``. It is the cheap neighbourhood of a
         point in high dimension, where a full ball would be costly.
 
@@ -374,7 +375,9 @@ class Slice(Domain):
         point : array_like, shape (n0,)
             With ``n0 >= 2``.
         radius : float
-        shape : {"square", "disc"}, default "square"
+        kind : {"square", "disc"}, default "square"
+            As in :func:`~polyregions.batch.neighbourhoods` (``shape=`` is its
+            deprecated name).
         directions : array_like, shape (2, n0), optional
             Two linearly independent directions spanning the plane (they are
             orthonormalised; the first keeps its direction). Default: a
@@ -387,7 +390,7 @@ class Slice(Domain):
 
         Examples
         --------
-        >>> s = Slice.around([1.0, 2.0, 3.0], 0.5, shape="disc", random_state=0)
+        >>> s = Slice.around([1.0, 2.0, 3.0], 0.5, kind="disc", random_state=0)
         >>> s.dim, s.disc, s.to_input([[0.0, 0.0]]).tolist()
         (2, True, [[1.0, 2.0, 3.0]])
         >>> bool(abs(float(np.linalg.norm(s.to_input([[0.5, 0.0]]) - [1, 2, 3])) - 0.5) < 1e-12)
@@ -397,8 +400,8 @@ class Slice(Domain):
         if p.size < 2:
             raise ValueError("a 2-D slice needs an input of dimension >= 2; use a Box or a "
                              "Slice.segment in 1-D.")
-        if shape not in ("square", "disc"):
-            raise ValueError(f"shape must be 'square' or 'disc'; got {shape!r}.")
+        if kind not in ("square", "disc"):
+            raise ValueError(f"kind must be 'square' or 'disc'; got {kind!r}.")
         try:
             r = float(radius)
         except (TypeError, ValueError):
@@ -418,7 +421,7 @@ class Slice(Domain):
         if abs(R[1, 1]) <= 1e-12 * abs(R[0, 0]) or R[0, 0] == 0:
             raise ValueError("the two directions are linearly dependent; they span no plane.")
         Q = Q * np.sign(np.diag(R))  # keep the first direction's orientation
-        return cls(p, Q.T, [-r, -r], [r, r], disc=shape == "disc")
+        return cls(p, Q.T, [-r, -r], [r, r], disc=kind == "disc")
 
     @classmethod
     @renamed_parameters(a="start", b="end")

@@ -178,6 +178,20 @@ class MilpCount:
         """Wall time divided by the number of patterns found (``nan`` if none)."""
         return self.seconds / self.n_found if self.n_found else float("nan")
 
+    @property
+    def n_regions(self) -> int:
+        """Regions found, as ``RegionSet.n_regions``: the count only if :attr:`complete`."""
+        return self.n_found
+
+    @property
+    def status(self) -> str:
+        """``"exact"`` or ``"lower_bound"``, as ``RegionSet.status``.
+
+        :attr:`count` follows the API's rule for counts: it is never a partial
+        number (``None`` here, where ``RegionSet.count()`` raises).
+        """
+        return "exact" if self.complete else "lower_bound"
+
     def __repr__(self):
         state = f"count={self.count}" if self.complete else (
             f"count=None (incomplete: {self.stop_reason}; >= {self.n_found})")

@@ -60,24 +60,24 @@ def test_batch_input_checks():
         neighbourhoods([[0, 0]], 0.1, kind="sphere")
 
 
-@pytest.mark.parametrize("shape", ["square", "disc"])
-def test_slice_around_geometry_and_counts(shape):
+@pytest.mark.parametrize("kind", ["square", "disc"])
+def test_slice_around_geometry_and_counts(kind):
     net = random_network(6, [10, 10], bias_std=0.1, random_state=5)
     x = np.random.default_rng(3).normal(size=6)
-    s = Slice.around(x, 0.6, shape=shape, random_state=4)
+    s = Slice.around(x, 0.6, kind=kind, random_state=4)
     D = s.directions
     np.testing.assert_allclose(D @ D.T, np.eye(2), atol=1e-12)
     np.testing.assert_allclose(s.to_input([[0.0, 0.0]])[0], x)
     rs = enumerate_regions(net, s)
     # Every pattern seen by dense sampling of the slice is one of the regions.
     U = s.sample(40_000, random_state=0)
-    if shape == "disc":
+    if kind == "disc":
         assert np.all(np.linalg.norm(U, axis=1) < 0.6)
     seen = {p.tobytes() for p in net.activation_patterns(s.to_input(U))}
     found = {p.tobytes() for p in rs.patterns}
     assert seen <= found and len(found) - len(seen) <= 0.1 * len(found)
     assert domain_from_dict(s.to_dict()).to_dict() == s.to_dict()
-    if shape == "disc":
+    if kind == "disc":
         assert s.volume() == pytest.approx(np.pi * 0.36)
         sq = Slice(x, D, [-0.6, -0.6], [0.6, 0.6])
         assert rs.count() <= enumerate_regions(net, sq).count()
@@ -92,8 +92,8 @@ def test_slice_around_given_plane_and_errors():
         Slice.around([0.0, 0.0, 0.0], 1.0, directions=[[1, 0, 0], [2, 0, 0]])
     with pytest.raises(ValueError, match="dimension >= 2"):
         Slice.around([0.0], 1.0)
-    with pytest.raises(ValueError, match="shape"):
-        Slice.around([0.0, 0.0], 1.0, shape="circle")
+    with pytest.raises(ValueError, match="kind"):
+        Slice.around([0.0, 0.0], 1.0, kind="circle")
 
 
 def test_local_counts_with_bounds_and_jobs():

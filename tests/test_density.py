@@ -20,7 +20,7 @@ def test_spec_local_table_montufar_linf():
     net = montufar(2, [4, 4])
     centers = [[0.1, 0.1], [0.5, 0.5], [0.3, 0.6], [0.25, 0.25]]
     radii = [0.05, 0.05, 0.10, 0.20]
-    got = [int(local_region_counts(net, c, r, norm="linf").counts[0])
+    got = [int(local_region_counts(net, c, r, kind="box").counts[0])
            for c, r in zip(centers, radii)]
     assert got == [2, 4, 10, 10]
 
@@ -29,30 +29,30 @@ def test_spec_local_table_montufar_linf():
 # "Solve error" on the facet-meets-ball test, which then answered "misses". Kept as a
 # regression case.
 def _engine_cases():
-    for norm in ("l2", "linf"):
+    for kind in ("ball", "box"):
         for n0 in (2, 3):
             for seed in (0, 1, 2):
-                yield pytest.param(seed, n0, norm, id=f"{norm}-{n0}d-seed{seed}")
+                yield pytest.param(seed, n0, kind, id=f"{kind}-{n0}d-seed{seed}")
 
 
-@pytest.mark.parametrize("seed,n0,norm", list(_engine_cases()))
-def test_exact_equals_engine_count(seed, n0, norm):
+@pytest.mark.parametrize("seed,n0,kind", list(_engine_cases()))
+def test_exact_equals_engine_count(seed, n0, kind):
     net = random_network(n0, [6, 6], bias_std=0.3, random_state=seed)
     centers = np.random.default_rng(seed).uniform(-1, 1, (3, n0))
-    res = local_region_counts(net, centers, 0.4, norm=norm, random_state=seed)
+    res = local_region_counts(net, centers, 0.4, kind=kind, random_state=seed)
     for c, k in zip(centers, res.counts):
-        dom = Ball(c, 0.4) if norm == "l2" else Box(c - 0.4, c + 0.4)
+        dom = Ball(c, 0.4) if kind == "ball" else Box(c - 0.4, c + 0.4)
         assert k == count_regions(net, dom)
     assert not res.is_lower_bound and not res.lower_bound.any()
     assert res.method == "exact" and res.n_samples is None
 
 
-@pytest.mark.parametrize("norm", ["l2", "linf"])
-def test_exact_at_least_sampling(norm):
+@pytest.mark.parametrize("kind", ["ball", "box"])
+def test_exact_at_least_sampling(kind):
     net = random_network(2, [8, 8], bias_std=0.2, random_state=3)
     centers = np.random.default_rng(0).uniform(-1, 1, (6, 2))
-    exact = local_region_counts(net, centers, 0.3, norm=norm)
-    samp = local_region_counts(net, centers, 0.3, norm=norm, method="sampling", n_samples=3000,
+    exact = local_region_counts(net, centers, 0.3, kind=kind)
+    samp = local_region_counts(net, centers, 0.3, kind=kind, method="sampling", n_samples=3000,
                                random_state=1)
     assert np.all(samp.counts <= exact.counts)
     assert np.all(samp.counts >= 1)
@@ -76,7 +76,7 @@ def test_sampling_finds_every_large_region():
     # Two coordinate hyperplanes: four quadrants of area 1/4 of the box each; 2000 points
     # miss one of them with probability about 4 * 0.75^2000.
     net = random_network(2, [2], bias_std=0.0, random_state=0)
-    samp = local_region_counts(net, [0.0, 0.0], 1.0, norm="linf", method="sampling",
+    samp = local_region_counts(net, [0.0, 0.0], 1.0, kind="box", method="sampling",
                                n_samples=2000, random_state=0)
     assert samp.counts.tolist() == [4]
 
@@ -111,7 +111,7 @@ def test_result_summary_and_repr():
 
 def test_neighbourhood():
     assert isinstance(neighbourhood([0, 0], 1.0), Ball)
-    box = neighbourhood([1, 2], 0.5, norm="linf")
+    box = neighbourhood([1, 2], 0.5, kind="box")
     assert box.lo.tolist() == [0.5, 1.5] and box.hi.tolist() == [1.5, 2.5]
 
 
@@ -171,8 +171,8 @@ def test_validation_errors():
         local_region_counts(net, [0, 0], "big")
     with pytest.raises(ValueError, match="method"):
         local_region_counts(net, [0, 0], 0.1, method="guess")
-    with pytest.raises(ValueError, match="norm"):
-        local_region_counts(net, [0, 0], 0.1, norm="l1")
+    with pytest.raises(ValueError, match="kind"):
+        local_region_counts(net, [0, 0], 0.1, kind="l1")
     with pytest.raises(ValueError, match="only applies to method='sampling'"):
         local_region_counts(net, [0, 0], 0.1, n_samples=100)
     with pytest.raises(ValueError, match="budgets of the exact engine"):

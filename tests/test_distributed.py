@@ -100,7 +100,7 @@ def test_slice_and_whole_space(client, split):
     sl = Slice.plane(np.zeros(3), [1.0, 0.2, 0.0], [0.0, 1.0, -0.3], lo=(-1, -1), hi=(1, 1))
     assert_same_as_serial(enumerate_distributed(net, sl, client=client, n_parts=5, split=split),
                           enumerate_regions(net, sl))
-    disc = Slice.around(np.ones(3), 0.8, shape="disc", random_state=1)
+    disc = Slice.around(np.ones(3), 0.8, kind="disc", random_state=1)
     assert_same_as_serial(enumerate_distributed(net, disc, client=client, n_parts=4, split=split),
                           enumerate_regions(net, disc))
     net2 = random_network(2, [5, 5], bias_std=0.5, random_state=4)

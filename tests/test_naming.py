@@ -142,3 +142,36 @@ def test_region_geometry_is_row_0_of_geometry_table():
     g = region_geometry(rs, 0, n_samples=500)
     assert g.volume_method == "monte_carlo"      # a 3-D ball: the volume is an estimate
     assert g.volume == geometry_table(rs, n_samples=500)["volume"][0]
+
+
+def test_milp_count_reads_like_a_region_set():
+    pytest.importorskip("pulp")
+    from polyregions import count_regions, enumerate_regions
+    from polyregions.milp import count_regions_milp
+
+    net = random_network(2, [4], random_state=3)
+    box = Box([-1, -1], [1, 1])
+    full, part = count_regions_milp(net, box), count_regions_milp(net, box, max_regions=2)
+    rs = enumerate_regions(net, box)
+    assert (full.status, full.n_regions, full.count) == (rs.status, rs.n_regions, count_regions(net, box))
+    assert (part.status, part.n_regions, part.count) == ("lower_bound", 2, None)
+
+
+def test_neighbourhood_shape_is_kind_everywhere(net):
+    from polyregions.density import neighbourhood
+
+    with pytest.warns(DeprecationWarning, match="kind='box'"):
+        old = local_region_counts(net, X, 0.2, norm="linf")
+    new = local_region_counts(net, X, 0.2, kind="box")
+    same(old, new)
+    assert new.kind == "box" and new.summary()["kind"] == "box"
+    with pytest.warns(DeprecationWarning, match="kind"):
+        assert new.norm == "linf"
+    with pytest.warns(DeprecationWarning, match="kind='ball'"):
+        assert neighbourhood([0, 0], 1.0, norm="l2").to_dict() == neighbourhood([0, 0], 1.0).to_dict()
+    assert neighbourhood([0, 0], 1.0, "box").to_dict() == neighbourhoods([[0, 0]], 1.0, "box")[0].to_dict()
+    with pytest.raises(TypeError, match="not both"):
+        local_region_counts(net, X, 0.2, kind="box", norm="linf")
+    with pytest.warns(DeprecationWarning, match="kind="):
+        old = Slice.around([0.0, 0.0, 1.0], 0.5, shape="disc", random_state=3)
+    assert old.to_dict() == Slice.around([0.0, 0.0, 1.0], 0.5, kind="disc", random_state=3).to_dict()
