@@ -44,7 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lp import INF, LPError, OPTIMAL, INFEASIBLE, pass_dense, highs_solver, chebyshev_ball, inscribed_radius
+from .lp import (INF, LP_FEASIBILITY_TOL, LPError, OPTIMAL, INFEASIBLE, pass_dense, highs_solver,
+                 chebyshev_ball, chebyshev_lp, inscribed_radius)
 
 __all__ = ["BallRegion", "BallFacet", "nearest_point", "distance_lower_bound", "region_in_ball",
            "facet_in_ball", "facet_point_certified", "facet_centre", "chebyshev_in_ball", "facet_meets_ball", "independent_rows"]
@@ -295,14 +296,22 @@ def region_in_ball(A, b, center, radius, *, target=0.0, rtol=None, interior=None
             return result(False, dist=dist)
     if interior is None:
         # Capped at r: no ball wider than B fits in R ∩ B, and R may be unbounded.
-        interior = chebyshev_ball(A, b, radius_cap=radius)
+        st, z, t = chebyshev_lp(A, b, radius_cap=radius)
         n_lp += 1
-        if interior is None:
-            return result(False, dist=dist)  # R is empty (the LP's infeasibility)
-    z, rz = interior
-    r_hi = min(rz, radius - max(dist, 0.0))
+        if st == "infeasible":
+            return result(False, dist=dist)  # R is empty (HiGHS' infeasibility)
+        if st != "optimal":
+            return result(None, r_hi=radius - max(dist, 0.0), dist=dist)
+        rz = inscribed_radius(A, b, z)
+        # The LP value, with room for HiGHS' absolute tolerances, bounds R's radius from above.
+        t_hi = float(t) + LP_FEASIBILITY_TOL * radius
+    else:
+        z, rz = interior
+        t_hi = radius
+    r_hi = min(t_hi, radius - max(dist, 0.0))
     if rz <= 0:
-        return result(False, None, -np.inf, 0.0, dist, z, rz)  # R has no interior
+        # No interior certified at the LP's point: not a proof that R has none.
+        return result(None, None, -np.inf, r_hi, dist, z, rz)
     best_x, best_r = z, inscribed_radius(A, b, z, (c, radius))
     if near is not None:
         x = _best_on_segment(A, b, norms, c, radius, near[0], z)
@@ -419,8 +428,6 @@ def facet_centre(A, b, j, center, radius, *, skip=()):
     >>> np.round(z, 9).tolist(), round(t, 9)
     ([0.0, -0.75], 0.25)
     """
-    from .lp import chebyshev_lp
-
     m, n = A.shape
     c = np.asarray(center, dtype=np.float64)
     aj = A[j]
@@ -458,7 +465,7 @@ def _segment_points(A, b, j, skip, c, radius, p, z):
     return _best_on_segment(Ak, bk, norms, c, radius, p, z, rounds=12)
 
 
-def facet_in_ball(A, b, j, center, radius, x0=None, *, skip=()):
+def facet_in_ball(A, b, j, center, radius, x0=None, *, skip=(), unit=None):
     """Decide whether the facet ``{x : A x <= b, a_j x = b_j}`` meets the open ball ``B(center, radius)``.
 
     In order, until one decides:
@@ -476,7 +483,9 @@ def facet_in_ball(A, b, j, center, radius, x0=None, *, skip=()):
     "Yes" is always :func:`facet_point_certified` (a point of the facet's
     relative interior, inside the open ball, checked in float64); "no" a
     certified distance bound ``>= radius``. Rows in ``skip`` carry the same
-    hyperplane as row ``j`` and are ignored.
+    hyperplane as row ``j`` and are ignored. ``unit`` is the length of the
+    polytope's own scale when it is far smaller than the ball (default
+    ``radius``): the margin of the shrunk facet is relative to it.
 
     Examples
     --------
@@ -511,7 +520,7 @@ def facet_in_ball(A, b, j, center, radius, x0=None, *, skip=()):
     # inside its other rows. Its multipliers still bound the distance to the facet itself
     # (any lam >= 0 does), only ~_SHRINK * radius less tightly.
     norms = np.sqrt(np.einsum("ij,ij->i", A, A))
-    bs = b - _SHRINK * radius * norms
+    bs = b - _SHRINK * min(radius, unit or radius) * norms
     bs[j] = b[j]
     q, n_qp = None, 0
     for rows in (bs, b):
@@ -525,7 +534,8 @@ def facet_in_ball(A, b, j, center, radius, x0=None, *, skip=()):
         if dist >= radius:
             return BallFacet(False, None, dist, n_qp)
         q = near[0]
-    fc = facet_centre(A, b, j, c, radius)
+    # Centred near the facet (its nearest point), boxed to the polytope's own scale.
+    fc = facet_centre(A, b, j, c if q is None else q, min(radius, 1e3 * unit) if unit else radius)
     if fc is not None:
         z = fc[0]
         # No QP point: aim at the centre's projection, the hyperplane's point nearest to it.

@@ -9,10 +9,15 @@ crosses a region iff at least two classes win on cells with non-empty
 interior there; the boundary inside the region is then the union of the
 segments (in 2-D) where two winning cells meet, on the lines ``s_c = s_d``.
 
-Each cell is decided by a Chebyshev-centre LP (HiGHS, the engine's kernel),
-so the decision is exact at the engine's resolution: a cell counts iff its
-inscribed radius exceeds ``Tolerances.radius`` times the domain's scale,
-the same rule the engine applies to regions.
+Each cell is decided as the engine decides a region: a Chebyshev-centre
+LP (HiGHS) on unit-norm rows, solved in coordinates centred at the region's
+interior point with the region's radius as the unit (in a ball, the
+certified ball QP of :mod:`polyregions.ball`), its radius certified in
+float64 in the original coordinates; a cell counts iff that radius exceeds
+``Tolerances.radius`` times the cell's own local scale
+``max(|x0|_inf, r, lam)`` (:mod:`polyregions.tolerances`), never the
+domain's width. So the decision is unchanged by positive rescaling of the
+weights or of the input, and in boxes of any width.
 
 Example
 -------
@@ -31,8 +36,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .polytope import clip_rows_to_ball
-from .ball import chebyshev_in_ball
+from .ball import region_in_ball
+from .lp import chebyshev_lp, inscribed_radius
+from .network import ReLUNetwork
 from .results import RegionSet, region_halfspaces
+from .scaling import first_layer_offset_scale, first_layer_spread
 
 __all__ = ["DecisionBoundary", "decision_boundary", "region_scores"]
 
@@ -171,9 +179,16 @@ def decision_boundary(rs, *, pieces=None):
     if pieces and not dom.bounded:
         raise ValueError("boundary pieces need a bounded 2-D domain (a box, ball or slice).")
     tol = rs.tolerances
-    r_min = tol.radius * dom.scale
     ball = dom.ball
-    cap = np.inf if dom.bounded else tol.radius_cap * dom.scale
+    dense = isinstance(rs.network, ReLUNetwork)
+    lam = first_layer_offset_scale(rs.network, dom.input_map) if dense else 0.0
+    cap = np.inf
+    if not dom.bounded:
+        # The engine's cap on unbounded regions' radii (recorded in the run's stats).
+        cap = rs.stats.get("radius_cap") or np.inf
+        if not np.isfinite(cap):
+            spread = first_layer_spread(rs.network, dom.input_map) if dense else 0.0
+            cap = tol.radius_cap * (spread if spread > 0 else max(lam, dom.scale))
     winners, crossed = [], []
     segs, seg_reg, seg_cls = [], [], []
     for i in range(rs.n_regions):
@@ -193,9 +208,8 @@ def decision_boundary(rs, *, pieces=None):
             if np.any(bc[const] <= 0):
                 continue  # a score never above a parallel one: no interior
             Ac, bc = Ac[~const], bc[~const]
-            res = chebyshev_in_ball(np.vstack([A, Ac]), np.concatenate([b, bc]), ball=ball,
-                                    radius_cap=cap)
-            if res is not None and res[0] is not None and res[1] > r_min:
+            if _cell_wins(np.vstack([A, Ac]), np.concatenate([b, bc]), ball, cap, lam, tol,
+                          rs.interior_points[i], rs.radii[i]):
                 won.append(c)
         winners.append(tuple(won))
         if len(won) > 1:
@@ -209,6 +223,34 @@ def decision_boundary(rs, *, pieces=None):
         seg_classes = np.array(seg_cls, dtype=np.intp).reshape(-1, 2)
     return DecisionBoundary(np.array(crossed, dtype=np.intp), tuple(winners), rs.n_regions,
                             segments, seg_regions, seg_classes)
+
+
+def _cell_wins(A, b, ball, cap, lam, tol, x_ref, L):
+    """Whether the cell ``{A u <= b}`` (inside ``ball``) has a certified radius above ``tol.radius * ell``.
+
+    The engine's rule (:mod:`polyregions.tolerances`): rows of unit norm, the
+    LP in coordinates ``y = (u - x_ref) / L`` (the region's interior point
+    and radius), the radius recomputed in float64 in the original
+    coordinates, ``ell = max(|x0|_inf, r, lam)`` the cell's local scale.
+    """
+    norms = np.sqrt(np.einsum("ij,ij->i", A, A))
+    An, bn = A / norms[:, None], b / norms
+    L = float(L) if L > 0 else 1.0
+    s = (bn - An @ x_ref) / L
+    if ball is None:
+        st, y, _ = chebyshev_lp(An, s, radius_cap=cap / L)
+        if st != "optimal":
+            return False
+    else:
+        c, R = ball
+        fit = region_in_ball(An, s, (np.asarray(c, dtype=np.float64) - x_ref) / L, R / L, rtol=1e-3)
+        if fit.meets is not True:
+            return False
+        y = fit.point
+    x0 = x_ref + L * y
+    r = inscribed_radius(An, bn, x0, ball)
+    ell = max(float(np.max(np.abs(x0), initial=0.0)), r, lam)
+    return r > tol.radius * ell
 
 
 def _pieces(rs, i, S, s, won, segs, seg_reg, seg_cls):

@@ -107,10 +107,7 @@ class LPEngine:
             spread = first_layer_spread(self.net, domain.input_map) if dense else 0.0
             self.radius_cap = tol.radius_cap * (spread if spread > 0 else max(self.lam, domain.scale))
         # The ball path (:meth:`ball_process`) decides region and facet questions
-        # with certified QPs; its thresholds are relative to the ball's diameter.
-        self.scale = domain.scale
-        self.radius_min = tol.radius * self.scale
-        self.radius_empty = tol.empty * self.scale
+        # with certified QPs in the ball's units; its thresholds are the local ones too.
         self.basis = None
         # A ball with rows of its own (a part of a ball in a distributed run, a disc slice's
         # square): the rows count as constraints in the ball path too.
@@ -247,59 +244,86 @@ class LPEngine:
     def ball_region(self, A, b, owner):
         """Classify one pattern's rows in the ball domain (docs/math.md §1, :mod:`polyregions.ball`).
 
-        Works in centred coordinates ``y`` of the first layer's row space
-        (``x = c + basis @ y``), with the neuron rows only plus the
-        circumscribed box of the ball there, which keeps the LPs bounded and
-        cuts the open ball nowhere. Returns ``(kind, x0, r, rows)``:
+        Works in coordinates ``y`` of the first layer's row space, centred at
+        the ball's centre with its radius as the unit (``x = c + R basis @ y``:
+        the solvers' absolute tolerances then mean the same at any scale),
+        with the neuron rows only plus the circumscribed box of the ball,
+        which keeps the LPs bounded and cuts the open ball nowhere. Thresholds
+        are the engine's: relative to the local scale ``ell = max(|x0|_inf,
+        r, lam)`` of the certified point. Returns ``(kind, x0, r, rows)``:
         ``kind`` is ``"region"`` (radius of region ∩ ball certified above
-        ``radius_min`` at ``x0``, recomputed from the original rows),
-        ``"thin"`` (its upper bound is at most ``radius_min``), ``"empty"``
-        (proved disjoint, or that bound at most ``radius_empty``) or
-        ``"undecided"``; ``rows`` is ``(idx, Ay, by, y0, hull, hull_thin)``
-        for the facet step: the neuron rows in ``y``, the certified point and
-        a point strictly inside the region's own rows.
+        ``radius * ell`` at ``x0``, recomputed from the original rows),
+        ``"thin"`` (its upper bound is at most that), ``"flat"`` (at most
+        ``empty * ell``: counted in ``n_thin``, not traversed), ``"empty"``
+        (proved disjoint) or ``"undecided"``; ``rows`` is ``(idx, Ay, by,
+        y0, hull, hull_thin)`` for the facet step: the neuron rows in ``y``,
+        the certified point and a point strictly inside the region's own rows.
         """
         c, R = self.ball
         # Without rows of its own, the engine's box (owner -1) is left out: it is rebuilt below.
         idx = np.arange(len(b)) if self.ball_rows else np.flatnonzero(owner >= 0)
         An, bn = A[idx], b[idx]
         Ay = An if self.basis is None else An @ self.basis
-        by = bn - An @ c
+        by = (bn - An @ c) / R
         k = Ay.shape[1]
         I = np.eye(k)
-        fit = region_in_ball(np.vstack([Ay, I, -I]), np.concatenate([by, np.full(2 * k, R)]),
-                             np.zeros(k), R, target=self.radius_min)
-        self.lp_calls += fit.n_lp
-        self.qp_calls += fit.n_qp
-        if fit.meets is False or fit.radius_bound <= self.radius_empty or fit.polytope_radius <= self.radius_empty:
+        # ell <= max(|c|_inf + R, lam) for every point of the ball: work on until that threshold is settled.
+        ell_hi = max(float(np.max(np.abs(c), initial=0.0)) + R, self.lam)
+        Ab = np.vstack([Ay, I, -I])
+        bb = np.concatenate([by, np.ones(2 * k)])
+        target = self.tol.radius * ell_hi / R
+        # The frame: y = zc + unit * v. A region far smaller than the ball is decided again in
+        # coordinates centred at its own LP centre with its size as the unit (as the LP path
+        # zooms), where the solvers' absolute tolerances are a small part of it.
+        zc, unit = np.zeros(k), 1.0
+        for zoom in range(_MAX_ZOOMS + 1):
+            fit = region_in_ball(Ab, (bb - Ab @ zc) / unit, -zc / unit, 1.0 / unit, target=target / unit)
+            self.lp_calls += fit.n_lp
+            self.qp_calls += fit.n_qp
+            small = fit.radius_bound < _ZOOM and fit.polytope_point is not None
+            if fit.meets is False or fit.radius > target / unit or not small or zoom == _MAX_ZOOMS:
+                break
+            self.zooms += 1
+            zc = zc + unit * fit.polytope_point
+            unit *= max(fit.radius_bound, 2 * LP_FEASIBILITY_TOL)
+        if fit.meets is False:
             return "empty", None, None, None
-        rows = (idx, Ay, by, fit.point, fit.polytope_point, fit.polytope_radius <= self.radius_min)
-        x0, r = None, fit.radius
+        scale = R * unit  # one unit of v in input space
+        x0, r = None, fit.radius * scale
         if fit.point is not None:
-            x0 = c + (fit.point if self.basis is None else self.basis @ fit.point)
+            y = zc + unit * fit.point
+            x0 = c + R * (y if self.basis is None else self.basis @ y)
             r = min(r, inscribed_radius(An, bn, x0, self.ball))  # the certificate in input space
-        if r > self.radius_min:
+        ell = self.local_scale(x0 if x0 is not None else c, max(r, 0.0))
+        bound = fit.radius_bound * scale
+        if bound <= self.tol.empty * ell or fit.polytope_point is None:
+            # No certifiable interior: counted as thin (never dropped unproved), not traversed.
+            return ("flat" if self.dense else "empty"), None, None, None
+        hull_thin = fit.polytope_radius * scale <= self.tol.radius * ell
+        # The facet step works in the same frame: rows, ball centre and radius in units of v.
+        frame = ((by - Ay @ zc) / unit, -zc / unit, 1.0 / unit)
+        rows = (idx, Ay, frame, fit.point, fit.polytope_point, hull_thin, scale / ell)
+        if r > self.tol.radius * ell:
             return "region", x0, r, rows
-        return ("thin" if fit.radius_bound <= self.radius_min else "undecided"), x0, r, rows
+        return ("thin" if bound <= self.tol.radius * ell else "undecided"), x0, r, rows
 
     def ball_process(self, p, A, b, owner, undetermined):
         """:meth:`process` in a ball domain: only facets certified to meet the ball are edges."""
         kind, x0, r, rows = self.ball_region(A, b, owner)
-        if kind == "empty":
-            return "empty", None, None, ()
-        idx, Ay, by, y0, hull, hull_thin = rows
+        if kind in ("empty", "flat"):
+            return kind, None, None, ()
+        idx, Ay, (by, cv, Rv), y0, hull, hull_thin, to_ell = rows
         if independent_rows(Ay):
             groups = [[k] for k in range(len(idx))]  # each row carries a facet: no LP
         else:
-            groups = self.ball_facets(Ay, by, hull, hull_thin)
-        zero = np.zeros(Ay.shape[1])
+            groups = self.ball_facets(Ay, by, hull, hull_thin, to_ell)
         out = []
         for group in groups:
             if np.any(owner[idx[group]] < 0):
                 continue  # the facet lies on the domain's own boundary
             j = group[0]
-            meets = facet_in_ball(Ay, by, j, zero, self.ball[1], x0=y0 if kind == "region" else None,
-                                  skip=group[1:])
+            meets = facet_in_ball(Ay, by, j, cv, Rv, x0=y0 if kind == "region" else None,
+                                  skip=group[1:], unit=1.0)
             self.qp_calls += meets.n_qp
             self.lp_calls += meets.n_lp
             self.undecided_facets += meets.meets is None
@@ -312,10 +336,11 @@ class LPEngine:
             out.append((q, tuple(sorted(neurons.tolist())) if meets.meets else None, False))
         return kind, x0, r, out
 
-    def ball_facets(self, A, b, x0, thin):
-        """Facet groups: a list of arrays of row indices carrying the same hyperplane."""
+    def ball_facets(self, A, b, x0, thin, to_ell):
+        """Facet groups: arrays of row indices carrying the same hyperplane (``to_ell``: frame unit / ell)."""
         norms = np.sqrt(np.einsum("ij,ij->i", A, A))
-        H = np.hstack([A / norms[:, None], (b / norms / self.scale)[:, None]])
+        # Offsets relative to the local scale, as in :meth:`facets`.
+        H = np.hstack([A / norms[:, None], (b / norms * to_ell)[:, None]])
         if thin:
             # qhull's polar points blow up as the slack goes to zero; test rows by LP.
             self.qhull_fallbacks += 1

@@ -66,3 +66,48 @@ def test_slice_and_plot_overlay():
     assert len(coll) == 1 and len(coll[0].get_segments()) == len(db.segments)
     with pytest.raises(TypeError, match="RegionSet"):
         decision_boundary("not a run")
+
+
+def _winners_by_pattern(rs):
+    db = decision_boundary(rs, pieces=False)
+    return {p.tobytes(): w for p, w in zip(rs.patterns, db.winners)}
+
+
+def _three_class_net():
+    base = random_network(2, [8, 8], random_state=5)
+    rng = np.random.default_rng(0)
+    W = [np.asarray(w, float) for w in base.weights[:-1]] + [rng.normal(size=(3, 8))]
+    b = [np.asarray(x, float) for x in base.biases[:-1]] + [0.1 * rng.normal(size=3)]
+    return W, b
+
+
+@pytest.mark.parametrize("ball, kind, factor", [(False, "input", 5e-7), (True, "input", 5e-7),
+                                               (False, "input", 5e7), (True, "weights", 1e-8),
+                                               (False, "weights", 1e8)])
+def test_decision_is_unchanged_at_extreme_scales(ball, kind, factor):
+    # The same partition and the same winners (an oracle: the unscaled run) when the input and
+    # domain are scaled (domains 1e-6 and 1e8 wide) or every pre-activation is scaled (first
+    # layer and all biases, so the scores scale too). The old rule (LPs in raw coordinates,
+    # thresholds x the domain's width) raised an LPError at width 1e-6.
+    W, b = _three_class_net()
+    make = (lambda s: Ball([0.1 * s, 0.0], s)) if ball else (lambda s: Box([-s, -s], [s, s]))
+    ref = enumerate_regions(ReLUNetwork.from_weights(W, b), make(1.0), method="lp")
+    if kind == "input":
+        net, dom = ReLUNetwork.from_weights([W[0] / factor] + W[1:], b), make(factor)
+    else:
+        net, dom = ReLUNetwork.from_weights([W[0] * factor] + W[1:], [x * factor for x in b]), make(1.0)
+    rs = enumerate_regions(net, dom, method="lp")
+    assert rs.n_regions == ref.n_regions and rs.status == "exact"
+    want = _winners_by_pattern(ref)
+    assert sum(len(w) > 1 for w in want.values()) >= 20  # not vacuous
+    assert _winners_by_pattern(rs) == want
+
+
+def test_decision_in_a_box_1e8_wide_matches_the_whole_space():
+    # A box of half-width 1e8 around a unit-sized arrangement: the same regions as the whole
+    # space, and each region's winners decided against its own scale, not the box's.
+    W, b = _three_class_net()
+    net = ReLUNetwork.from_weights(W, b)
+    whole = _winners_by_pattern(enumerate_regions(net, None, method="lp"))
+    wide = _winners_by_pattern(enumerate_regions(net, Box([-1e8, -1e8], [1e8, 1e8]), method="lp"))
+    assert wide == whole
