@@ -26,6 +26,7 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
 
 import argparse  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -101,10 +102,14 @@ def main(argv=None):
         peers.regioncam_count(tW, tb, -np.ones(2), np.ones(2))
         peers.relucent_count(tW, tb, -np.ones(2), np.ones(2))  # Gurobi start-up, paid once
 
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores); times are medians of {args.repeats} runs, CPU seconds of "
+          "this one-threaded process unless marked wall")
     header = ["net", "bias", "seed", "regions", "subdiv CPU s", "wall s", "regions/s",
               "x edge-subdiv", "subdiv MB", "LP n", "LP CPU s", "LP/subdiv", "LP MB"]
     if peers:
-        header += ["regioncam CPU s", "regioncam n", "subdiv/regioncam", "relucent s", "relucent n"]
+        header += ["regioncam CPU s", "regioncam n", "regioncam regions/s", "subdiv/regioncam",
+                   "relucent wall s", "relucent n", "relucent regions/s"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for d, widths, bias, seed, edge_s in (BIG if args.big else NETS):
@@ -122,8 +127,10 @@ def main(argv=None):
             note += f" ({rs.status_detail})"
         row = [label, f"{bias:g}", f"{seed}", f"{n:,}{note}", f"{sec:.4f}", f"{wall:.4f}",
                f"{n / sec:,.0f}", f"{sec / edge_s:.2f}" if edge_s else "-",
-               # --big: the complex's own accounting (a tracemalloc rerun would double the time)
-               f"{rs.stats.get('peak_bytes', 0) / 2**20:.0f}" if args.big else f"{peak_mb(sub):.1f}"]
+               # --big: the process's peak resident set so far (nets run smallest first; a
+               # tracemalloc rerun would double the time)
+               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} (max RSS)"
+               if args.big else f"{peak_mb(sub):.1f}"]
         if args.no_lp or args.big:
             row += ["-", "-", "-", "-"]
         else:
@@ -138,12 +145,15 @@ def main(argv=None):
             if d == 2:
                 rc, _, rc_s = timed(lambda: peers.regioncam_count(W, b, -np.ones(d), np.ones(d)),
                                     args.repeats)
-                row += [f"{rc_s:.4f}", f"{rc['count']:,}", f"{sec / rc_s:.1f}"]
+                row += [f"{rc_s:.4f}", f"{rc['count']:,}", f"{rc['count'] / rc_s:,.0f}",
+                        f"{sec / rc_s:.1f}"]
             else:
-                row += ["n/a (2-D only)", "", ""]
+                row += ["n/a (2-D only)", "", "", ""]
             r = peers.relucent_count(W, b, -np.ones(d), np.ones(d), time_limit=args.peer_timeout)
-            row += [f"{r['seconds']:.2f}", f"{r['count']:,}" + ("" if r["complete"] else "+ (stopped)")]
+            row += [f"{r['seconds']:.2f}", f"{r['count']:,}" + ("" if r["complete"] else "+ (stopped)"),
+                    f"{r['count'] / r['seconds']:,.0f}"]
         print("| " + " | ".join(row) + " |", flush=True)
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

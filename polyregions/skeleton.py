@@ -109,15 +109,10 @@ def polygon_skeleton(A, b, x0):
     return V, Zv, np.array(E, dtype=np.intp), np.array(Ze, dtype=np.int32)
 
 
-def _grown(a, n, axis=0):
-    """``a`` with room for at least ``n`` entries along ``axis`` (doubling)."""
-    cap = max(2 * a.shape[axis], n)
-    shape = list(a.shape)
-    shape[axis] = cap
-    new = np.empty(shape, dtype=a.dtype)
-    idx = [slice(None)] * a.ndim
-    idx[axis] = slice(0, a.shape[axis])
-    new[tuple(idx)] = a
+def _grown(a, n, used):
+    """``a`` with room for at least ``n`` rows, its first ``used`` rows kept (growth by 3x)."""
+    new = np.empty((max(3 * len(a), n),) + a.shape[1:], dtype=a.dtype)
+    new[:used] = a[:used]
     return new
 
 
@@ -149,7 +144,7 @@ class Skeleton:
         self.rsel = np.stack([np.uint64(0) - r, r], axis=1)
         nV, nE = len(X), len(E)
         self.nV, self.nE = nV, nE
-        capV, capE = max(64, 4 * nV), max(64, 4 * nE)
+        capV, capE = max(1024, 4 * nV), max(2048, 4 * nE)
         # one row per vertex: coordinates, then the current layer's pre-activations
         self.XZ = np.empty((capV, d))
         self.XZ[:nV] = X
@@ -188,13 +183,12 @@ class Skeleton:
             self.Ea.nbytes * 2 + self.Ze.nbytes + self.H.nbytes
 
     def _reserve(self, nv, ne):
+        v, e = self.nV, self.nE
         if nv > len(self.XZ):
-            self.XZ = _grown(self.XZ, nv)
-            self.Zv = _grown(self.Zv, nv)
-            self.bits = _grown(self.bits, nv)
+            self.XZ, self.Zv, self.bits = (_grown(a, nv, v) for a in (self.XZ, self.Zv, self.bits))
         if ne > len(self.Ea):
-            self.Ea, self.Eb = _grown(self.Ea, ne), _grown(self.Eb, ne)
-            self.Ze, self.H = _grown(self.Ze, ne), _grown(self.H, ne)
+            self.Ea, self.Eb, self.Ze, self.H = (_grown(a, ne, e)
+                                                 for a in (self.Ea, self.Eb, self.Ze, self.H))
 
     # ---------------------------------------------------------------- layers
     def start_layer(self, W, b, slope=None):
@@ -272,20 +266,17 @@ class Skeleton:
         K = np.empty((2 * m, 2), dtype=np.uint64)
         np.add(Hf, Q, out=K[:m])
         np.subtract(Hf, Q, out=K[m:])
-        fid = np.arange(2 * m)
-        dom = Zf < self.m_dom
-        if dom.any():
-            keep = np.ones(2 * m, dtype=bool)
-            keep[m:] = ~dom
-            K, fid = K[keep], fid[keep]
-        fid %= m
-        # sort the first hash with the key's position in its low bits (cheaper than argsort)
-        n2 = len(K)
-        nb = n2.bit_length()
+        # sort the first hash with the key's position in its low bits (cheaper than argsort);
+        # a domain row has no outer 2-face: its key sorts last and is cut off
+        nb = (2 * m).bit_length()
         low = np.uint64((1 << nb) - 1)
         key = K[:, 0] & ~low
-        key |= np.arange(n2, dtype=np.uint64)
+        key |= np.arange(2 * m, dtype=np.uint64)
+        dom = Zf < self.m_dom
+        np.putmask(key[m:], dom, ~np.uint64(0))
         key.sort()
+        n2 = 2 * m - int(np.count_nonzero(dom))
+        key = key[:n2]
         idx = (key & low).astype(np.intp)
         key >>= np.uint64(nb)
         gap = key[1:] - key[:-1]
@@ -294,7 +285,7 @@ class Skeleton:
                 not np.array_equal(K1[0::2], K1[1::2]):
             raise SubdivisionFallback(
                 f"neuron {k}: a 2-face is not crossed exactly twice (degenerate arrangement)")
-        fp, fq = fid[idx[0::2]], fid[idx[1::2]]
+        fp, fq = idx[0::2] % m, idx[1::2] % m
         nf = n2 // 2
         e2 = e1 + nf
         if d == 2:
@@ -308,7 +299,8 @@ class Skeleton:
             ZF[np.arange(nf), jp] = hid
             ZG = Zc[cq, : d - 1]
             ZG[np.arange(nf), jq] = hid
-            if not np.array_equal(np.sort(ZF, axis=1), np.sort(ZG, axis=1)):
+            # the 128-bit hash already names the 2-face's hyperplanes; a cheap cross-check
+            if not np.array_equal(ZF.sum(axis=1), ZG.sum(axis=1)):
                 raise SubdivisionFallback(f"neuron {k}: a crossed 2-face has inconsistent hyperplanes")
             Ea[e1:e2] = w0 + cp
             Eb[e1:e2] = w0 + cq
