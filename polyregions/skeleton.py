@@ -35,8 +35,8 @@ about once instead of once per vertex.
 Example
 -------
 >>> import numpy as np
->>> X, Zv, E, Ze = box_skeleton(np.array([-1.0, -1.0]), np.array([1.0, 1.0]))
->>> sk = Skeleton(X, Zv, E, Ze, m_dom=4, n_neurons=1, rel_tol=1e-12)
+>>> X, Zv, E, Ze, J = box_skeleton(np.array([-1.0, -1.0]), np.array([1.0, 1.0]))
+>>> sk = Skeleton(X, Zv, E, Ze, J, m_dom=4, n_neurons=1, rel_tol=1e-12)
 >>> sk.start_layer(np.array([[1.0, 0.0]]), np.array([0.1]))
 >>> sk.cut(0, 0), sk.n_vertices, sk.n_edges
 (2, 6, 7)
@@ -61,9 +61,12 @@ class SubdivisionFallback(Exception):
 
 
 def box_skeleton(lo, hi):
-    """Vertices ``(X, Zv)`` and edges ``(E, Ze)`` of a box; rows ``j``: ``x_j <= hi_j``, ``d+j``: ``-x_j <= -lo_j``.
+    """Vertices ``(X, Zv)`` and edges ``(E, Ze, J)`` of a box; rows ``j``: ``x_j <= hi_j``, ``d+j``: ``-x_j <= -lo_j``.
 
-    >>> X, Zv, E, Ze = box_skeleton(np.zeros(2), np.ones(2))
+    ``J[e]`` holds, for each end of edge ``e``, the position in that
+    vertex's ``Zv`` of the hyperplane the edge leaves.
+
+    >>> X, Zv, E, Ze, J = box_skeleton(np.zeros(2), np.ones(2))
     >>> len(X), len(E)
     (4, 4)
     """
@@ -71,19 +74,20 @@ def box_skeleton(lo, hi):
     corner = ((np.arange(2**d)[:, None] >> np.arange(d)) & 1).astype(bool)
     X = np.where(corner, hi, lo).astype(np.float64)
     Zv = np.where(corner, np.arange(d), d + np.arange(d)).astype(np.int32)
-    E, Ze = [], []
+    E, Ze, J = [], [], []
     for j in range(d):
         a = np.flatnonzero(~corner[:, j])
         E.append(np.stack([a, a | (1 << j)], axis=1))
         Ze.append(np.delete(Zv[a], j, axis=1))
-    return X, Zv, np.vstack(E).astype(np.intp), np.vstack(Ze).astype(np.int32)
+        J.append(np.full((len(a), 2), j))
+    return X, Zv, np.vstack(E).astype(np.intp), np.vstack(Ze).astype(np.int32), np.vstack(J)
 
 
 def polygon_skeleton(A, b, x0):
     """Vertices and edges of a 2-D polygon ``{A x <= b}`` with interior point ``x0``.
 
     >>> A = np.array([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]])
-    >>> X, Zv, E, Ze = polygon_skeleton(A, np.array([0.0, 0.0, 1.0]), np.array([0.2, 0.2]))
+    >>> X, Zv, E, Ze, J = polygon_skeleton(A, np.array([0.0, 0.0, 1.0]), np.array([0.2, 0.2]))
     >>> len(X), len(E)
     (3, 3)
     """
@@ -106,7 +110,9 @@ def polygon_skeleton(A, b, x0):
             Ze.append([r])
         elif len(on):
             raise SubdivisionFallback("a domain row touches the polygon in a single vertex")
-    return V, Zv, np.array(E, dtype=np.intp), np.array(Ze, dtype=np.int32)
+    E, Ze = np.array(E, dtype=np.intp), np.array(Ze, dtype=np.int32)
+    J = (Zv[E, 0] == Ze).astype(np.intp)  # the end's other row: position 1 if row 0 is the edge's
+    return V, Zv, E, Ze, J
 
 
 def _grown(a, n, used):
@@ -121,8 +127,9 @@ class Skeleton:
 
     Parameters
     ----------
-    X, Zv, E, Ze : arrays
-        The domain's vertices, their hyperplanes, its edges and theirs.
+    X, Zv, E, Ze, J : arrays
+        The domain's vertices, their hyperplanes, its edges, theirs, and
+        the position at each end of the hyperplane the edge leaves.
     m_dom : int
         Number of domain rows (hyperplane ids below it are domain rows).
     n_neurons : int
@@ -131,7 +138,7 @@ class Skeleton:
         vertices of its hyperplane is degenerate (:class:`SubdivisionFallback`).
     """
 
-    def __init__(self, X, Zv, E, Ze, m_dom, n_neurons, rel_tol):
+    def __init__(self, X, Zv, E, Ze, J, m_dom, n_neurons, rel_tol):
         self.d = d = X.shape[1]
         self.m_dom = m_dom
         self.n_neurons = n_neurons
@@ -157,6 +164,8 @@ class Skeleton:
         self.Ea[:nE], self.Eb[:nE] = E[:, 0], E[:, 1]
         self.Ze = np.empty((capE, max(d - 1, 1)), dtype=np.int32)
         self.Ze[:nE, : d - 1] = Ze
+        self.J = np.empty((capE, 2), dtype=np.int8)
+        self.J[:nE] = J
         # every domain row not through an edge is on its +1 (inner) side
         self.H = np.empty((capE, 2), dtype=np.uint64)
         self.H[:nE] = r[:m_dom].sum(axis=0, dtype=np.uint64)
@@ -180,15 +189,15 @@ class Skeleton:
 
     def nbytes(self):
         return self.XZ.nbytes + self.Zv.nbytes + self.bits.nbytes + \
-            self.Ea.nbytes * 2 + self.Ze.nbytes + self.H.nbytes
+            self.Ea.nbytes * 2 + self.Ze.nbytes + self.H.nbytes + self.J.nbytes
 
     def _reserve(self, nv, ne):
         v, e = self.nV, self.nE
         if nv > len(self.XZ):
             self.XZ, self.Zv, self.bits = (_grown(a, nv, v) for a in (self.XZ, self.Zv, self.bits))
         if ne > len(self.Ea):
-            self.Ea, self.Eb, self.Ze, self.H = (_grown(a, ne, e)
-                                                 for a in (self.Ea, self.Eb, self.Ze, self.H))
+            self.Ea, self.Eb, self.Ze, self.H, self.J = (
+                _grown(a, ne, e) for a in (self.Ea, self.Eb, self.Ze, self.H, self.J))
 
     # ---------------------------------------------------------------- layers
     def start_layer(self, W, b, slope=None):
@@ -253,6 +262,11 @@ class Skeleton:
         Ea[nE:e1] = w
         Eb[nE:e1] = eb
         Ze[nE:e1] = Zc
+        # at w the edge leaves the new hyperplane (position d - 1); the new half keeps b's end
+        J = self.J
+        J[nE:e1, 0] = d - 1
+        J[nE:e1, 1] = J[:, 1].take(ci)
+        J[ci, 1] = d - 1
         np.add(Hc, rs.take(pos[eb].view(np.int8), axis=0), out=H[nE:e1])
         self.nV, self.nE = w1, e1
         if d == 1:
@@ -292,6 +306,7 @@ class Skeleton:
             Ea[e1:e2] = w0 + fp
             Eb[e1:e2] = w0 + fq
             Ze[e1:e2, 0] = hid
+            J[e1:e2] = 0
         else:
             cp, jp = np.divmod(fp, d - 1)
             cq, jq = np.divmod(fq, d - 1)
@@ -305,6 +320,8 @@ class Skeleton:
             Ea[e1:e2] = w0 + cp
             Eb[e1:e2] = w0 + cq
             Ze[e1:e2] = ZF
+            J[e1:e2, 0] = jp
+            J[e1:e2, 1] = jq
         K.take(idx[0::2], axis=0, out=H[e1:e2])
         self.nE = e2
         return nc
@@ -362,7 +379,7 @@ class Skeleton:
         d, nV, nE, m_dom = self.d, self.nV, self.nE, self.m_dom
         X = self.XZ[:nV, :d]
         Zv, bits = self.Zv[:nV], self.bits[:nV]
-        Ea, Eb, Ze = self.Ea[:nE], self.Eb[:nE], self.Ze[:nE, : d - 1]
+        Ea, Eb = self.Ea[:nE], self.Eb[:nE]
         # a generic direction orients every edge (ties by vertex index)
         f = X @ (np.sqrt(np.arange(2, d + 2)) % 1.0 + 0.5)
         fa, fb = f[Ea], f[Eb]
@@ -371,26 +388,13 @@ class Skeleton:
         nbr = np.full(nV * d * 2, -1, dtype=np.intp)
         upt = np.zeros(nV * d * 2, dtype=bool)
         flat_bits = bits.reshape(-1)
-        for v, o, u in ((Ea, Eb, up), (Eb, Ea, ~up)):
-            Zva = Zv.take(v, axis=0)
-            cnt = np.zeros(nE, dtype=np.intp)
-            j = np.zeros(nE, dtype=np.intp)
-            h = np.zeros(nE, dtype=np.intp)
-            for jj in range(d):
-                col = Zva[:, jj]
-                on = np.zeros(nE, dtype=bool)
-                for cc in range(d - 1):
-                    on |= col == Ze[:, cc]
-                cnt += on
-                j += jj * ~on
-                h += col * ~on
-            if not (cnt == d - 1).all():
-                raise SubdivisionFallback("an edge does not share d - 1 hyperplanes with its vertex")
-            h -= m_dom
+        flat_Zv = Zv.reshape(-1)
+        for v, o, u, j in ((Ea, Eb, up, self.J[:nE, 0]), (Eb, Ea, ~up, self.J[:nE, 1])):
+            at = v * d + j
+            h = flat_Zv.take(at) - m_dom
             hn = np.maximum(h, 0)
             byte = flat_bits.take(o * self.n_bytes + (hn >> 3))
-            side = (byte >> (7 - (hn & 7)).astype(np.uint8)) & (h >= 0)
-            at = (v * d + j) * 2 + side
+            at = at * 2 + ((byte >> (7 - (hn & 7)).astype(np.uint8)) & (h >= 0))
             nbr[at] = o
             upt[at] = u
         nb3, upt = nbr.reshape(nV, d, 2), upt.reshape(nV, d, 2)

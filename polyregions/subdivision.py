@@ -300,14 +300,14 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
     A_dom, b_dom = (np.asarray(x, dtype=np.float64) for x in domain.halfspaces)
     if isinstance(domain, Polytope):
         x0 = chebyshev_ball(A_dom, b_dom, radius_cap=np.inf)[0]
-        X, Zv, E, Ze = polygon_skeleton(A_dom, b_dom, x0)
+        skel = polygon_skeleton(A_dom, b_dom, x0)
     else:
         box = domain.box if isinstance(domain, Slice) else domain
-        X, Zv, E, Ze = box_skeleton(box.lo, box.hi)
+        skel = box_skeleton(box.lo, box.hi)
     Ws, bs, slopes = _effective_layers(net, domain)
     N = net.n_neurons
     d = domain.dim
-    sk = Skeleton(X, Zv, E, Ze, len(b_dom), N, tol.coincide)
+    sk = Skeleton(*skel, len(b_dom), N, tol.coincide)
     stats = {"engine": "subdivision", "fallback": None}
 
     def stopped(reason, cells=None):
@@ -388,15 +388,16 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                            axis=1) / cnt[:, None]
             del inc, iv, hi, Xv
         del fa, fb
-        ekey = np.minimum(pa, pb) * R + np.maximum(pa, pb)
-        order = np.argsort(ekey)
-        ekey, lab = ekey[order], lab[order]
+        # one sort of (pair, label) keys: duplicates adjacent, a second label right after
+        key = (np.minimum(pa, pb) * R + np.maximum(pa, pb)) * max(N, 1) + lab
+        key.sort()
+        ekey, lab = np.divmod(key, max(N, 1))
         keep = np.ones(len(ekey), dtype=bool)
         keep[1:] = ekey[1:] != ekey[:-1]
         if np.any(~keep[1:] & (lab[1:] != lab[:-1])):
             raise SubdivisionFallback("two neurons carry the same facet (coincident hyperplanes)")
         ekey, lab = ekey[keep], lab[keep]
-        eu, ev = ekey // R, ekey % R
+        eu, ev = np.divmod(ekey, R)
         # structural check: Euler's relation of the subdivided polygon
         if d == 2 and n_vertices - n_edges + R != 1:
             raise SubdivisionFallback(f"Euler check failed: V - E + F = {n_vertices - n_edges + R}")
