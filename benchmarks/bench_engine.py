@@ -46,11 +46,12 @@ NETS = [
     (3, [16, 16], 0.01, 0, 0.016),
     (4, [16, 16], 0.01, 0, 0.10),
 ]
-# --big: toward 10^6 regions in 2-D and the largest d = 5, 6 nets in 8 GB
+# --big: toward 10^6 regions in 2-D and the largest d = 5, 6 nets in 8 GB (smallest first:
+# the memory column is the process's peak so far)
 BIG = [
     (2, [128, 128, 128], 0.01, 1, None),
     (2, [256, 256, 256], 0.01, 1, None),
-    (2, [384, 384, 384], 0.01, 1, None),
+    (2, [256, 256, 256, 256], 0.01, 1, None),
     (5, [16, 16], 0.5, 0, None),
     (5, [24, 24], 0.5, 0, None),
     (6, [16, 16], 0.5, 0, None),
