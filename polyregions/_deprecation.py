@@ -23,7 +23,7 @@ import functools
 import inspect
 import warnings
 
-__all__ = ["renamed_parameters", "warn_renamed"]
+__all__ = ["renamed_parameters", "warn_renamed", "keyword_only_flags"]
 
 
 def warn_renamed(old, new, *, stacklevel=3):
@@ -58,6 +58,40 @@ def renamed_parameters(**old_to_new):
                                         "name), not both.")
                     warn_renamed(f"{fn.__name__}({old}=...)", f"{fn.__name__}({new}=...)")
                     kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def keyword_only_flags(n_positional, old_order):
+    """Decorator: flags that 0.1 took by position (in ``old_order``) are keyword-only now.
+
+    A call that still passes them by position works, with a warning, and
+    means what it meant in 0.1.
+
+    Parameters
+    ----------
+    n_positional : int
+        Positional parameters the function keeps.
+    old_order : sequence of str
+        The names the extra positional arguments had, in the 0.1 order.
+    """
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            extra = args[n_positional:]
+            if extra:
+                names = old_order[:len(extra)]
+                for name, value in zip(names, extra):
+                    if name in kwargs:
+                        raise TypeError(f"{fn.__name__}() got multiple values for {name!r}.")
+                    kwargs[name] = value
+                warn_renamed(f"passing {', '.join(names)} to {fn.__name__}() by position",
+                             f"{fn.__name__}(..., {', '.join(n + '=...' for n in names)})")
+                args = args[:n_positional]
             return fn(*args, **kwargs)
 
         return wrapper

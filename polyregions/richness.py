@@ -34,6 +34,7 @@ import numbers
 
 import numpy as np
 
+from ._deprecation import keyword_only_flags
 from ._validation import check_level
 
 __all__ = [
@@ -143,7 +144,8 @@ def frequency_counts(counts):
     return np.bincount(c, minlength=1).astype(np.int64)
 
 
-def chao1(counts, bias_corrected=False, small_sample=False):
+@keyword_only_flags(1, ("bias_corrected", "small_sample"))
+def chao1(counts, *, bias_corrected=False, small_sample=False):
     """Chao1 lower-bound estimate of the number of regions.
 
     ``S_obs + K f1^2 / (2 f2)`` (Chao 1984), or the bias-corrected
@@ -183,7 +185,8 @@ def chao1(counts, bias_corrected=False, small_sample=False):
     return float(s_obs + _f0_hat(n, f1, f2, bias_corrected, small_sample))
 
 
-def chao1_variance(counts, small_sample=False, *, bias_corrected=False):
+@keyword_only_flags(1, ("small_sample",))
+def chao1_variance(counts, *, bias_corrected=False, small_sample=False):
     """Estimated variance of Chao1, with SpadeR's conventions for edge cases.
 
     * Classic form, ``f1 > 0`` and ``f2 > 0`` (Chao 1987), with ``r = f1/f2``:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import richness
-from ._deprecation import renamed_parameters, warn_renamed
+from ._deprecation import keyword_only_flags, renamed_parameters, warn_renamed
 from .results import key_to_pattern, pattern_key
 from .domain import Domain, WholeSpace, as_domain
 from .network import ReLUNetwork
@@ -166,13 +166,17 @@ class PatternSample:
         return richness.frequency_counts(self.counts)
 
     # --------------------------------------------------------- estimators
-    def chao1(self, bias_corrected=False, small_sample=False):
+    @keyword_only_flags(1, ("bias_corrected", "small_sample"))
+    def chao1(self, *, bias_corrected=False, small_sample=False):
         """Chao1, see :func:`polyregions.richness.chao1`."""
-        return richness.chao1(self.counts, bias_corrected, small_sample)
+        return richness.chao1(self.counts, bias_corrected=bias_corrected,
+                              small_sample=small_sample)
 
-    def chao1_variance(self, small_sample=False, *, bias_corrected=False):
+    @keyword_only_flags(1, ("small_sample",))
+    def chao1_variance(self, *, bias_corrected=False, small_sample=False):
         """Variance of Chao1, see :func:`polyregions.richness.chao1_variance`."""
-        return richness.chao1_variance(self.counts, small_sample, bias_corrected=bias_corrected)
+        return richness.chao1_variance(self.counts, bias_corrected=bias_corrected,
+                                       small_sample=small_sample)
 
     def chao1_ci(self, level=0.95, *, bias_corrected=False, small_sample=False):
         """Log-normal interval for Chao1, see :func:`polyregions.richness.chao1_ci`."""

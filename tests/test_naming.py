@@ -175,3 +175,18 @@ def test_neighbourhood_shape_is_kind_everywhere(net):
     with pytest.warns(DeprecationWarning, match="kind="):
         old = Slice.around([0.0, 0.0, 1.0], 0.5, shape="disc", random_state=3)
     assert old.to_dict() == Slice.around([0.0, 0.0, 1.0], 0.5, kind="disc", random_state=3).to_dict()
+
+
+def test_chao1_flags_are_keyword_only_in_one_order(net):
+    from polyregions import richness
+
+    c = [1, 1, 1, 1, 2, 2, 3, 5, 8]
+    with pytest.warns(DeprecationWarning, match="bias_corrected=..., small_sample=..."):
+        assert richness.chao1(c, True, False) == richness.chao1(c, bias_corrected=True)
+    # 0.1's chao1_variance took small_sample first: a positional flag keeps that meaning.
+    with pytest.warns(DeprecationWarning, match="small_sample=..."):
+        assert richness.chao1_variance(c, True) == richness.chao1_variance(c, small_sample=True)
+    assert richness.chao1_variance(c, small_sample=True) != richness.chao1_variance(c)
+    s = sample_patterns(net, Box([-1, -1], [1, 1]), 300, random_state=0)
+    with pytest.warns(DeprecationWarning):
+        assert s.chao1(True) == s.chao1(bias_corrected=True)

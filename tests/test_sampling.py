@@ -186,8 +186,9 @@ def test_estimator_methods_delegate_to_richness():
     s = sample_patterns(net, Box([-1, -1], [1, 1]), 400, random_state=0)
     c = s.counts
     assert s.chao1() == richness.chao1(c)
-    assert s.chao1(True, True) == richness.chao1(c, True, True)
-    assert s.chao1_variance(True) == richness.chao1_variance(c, True)
+    assert (s.chao1(bias_corrected=True, small_sample=True)
+            == richness.chao1(c, bias_corrected=True, small_sample=True))
+    assert s.chao1_variance(small_sample=True) == richness.chao1_variance(c, small_sample=True)
     assert s.chao1_ci(0.9, bias_corrected=True) == richness.chao1_ci(c, 0.9, bias_corrected=True)
     assert s.ace(5) == richness.ace(c, 5)
     assert s.good_turing_coverage() == richness.good_turing_coverage(c)
@@ -195,7 +196,7 @@ def test_estimator_methods_delegate_to_richness():
     assert np.array_equal(s.frequency_counts(), richness.frequency_counts(c))
     summ = s.summary()
     assert summ["n_samples"] == 400 and summ["n_observed"] == s.n_observed
-    assert summ["chao1_bc"] == richness.chao1(c, True, True)
+    assert summ["chao1_bc"] == richness.chao1(c, bias_corrected=True, small_sample=True)
     assert summ["chao1_bc_ci"] == richness.chao1_ci(c, bias_corrected=True, small_sample=True)
     assert s.n_observed <= summ["chao1"]
     assert "PatternSample(" in repr(s)
