@@ -207,9 +207,10 @@ def _traverse(net, starts, ends, max_breakpoints, record=False):
     while rows.size:
         t_next = t + dt
         keep = t_next < 1.0 - _T_TOL
-        rows, t_next, pattern = rows[keep], t_next[keep], pattern[keep]
-        if not rows.size:
-            break
+        if not keep.all():  # some segments are done: drop them
+            rows, t_next, pattern = rows[keep], t_next[keep], pattern[keep]
+            if not rows.size:
+                break
         new, dt = walk.right_state(t_next, rows)
         changed = np.any(new != pattern, axis=1)
         events += 1
