@@ -1,42 +1,52 @@
 """Scale-out on a dask LocalCluster: speed-up, CPU per worker, duplicated pieces, merge cost.
 
-One fixed-seed He-normal net (default 4-[16,16], biases N(0, 0.01^2), in
-[-1, 1]^4: 32,229 regions, about 24 s serially on an idle core) is
+The lead's run on a quiet machine (the 1.7x target: 2 workers against one core, a run of
+over 20 s serially; about 4 minutes)::
+
+    python benchmarks/bench_distributed.py --net 4-34,34 --workers 2 --repeat 3
+
+One fixed-seed He-normal net (biases N(0, bias_std^2)) in [-1, 1]^d is
 enumerated
 
-1. serially (``enumerate_regions(net, box, method=...)``) and with today's process pool
-   (``n_jobs=2``);
-2. on a ``LocalCluster`` of 1, 2, 4 and 8 single-threaded worker processes
-   (default split: four parts per worker), printing wall seconds, the speed-up
-   over serial, the CPU seconds each worker spent, the speed-up the CPU
-   figures predict on idle cores, duplicated pieces, the merge time and the
-   time of the edge checks between cells;
-3. split into 2 to 32 parts both ways (cells of first-layer hyperplanes,
-   axis-parallel boxes) on two workers, printing the duplicated pieces, the
-   edge-check LPs between cells and the total worker CPU against the serial
-   CPU (the price of the split, which is what a real cluster pays).
+1. serially (``enumerate_regions(net, box, method=...)``, one BLAS thread: what a
+   worker gets), and on a ``LocalCluster`` of 1, 2, 4, 8 single-threaded
+   worker processes (default split and parts), alternating serial and
+   distributed runs ``--repeat`` times (medians, so both see the same load),
+   printing wall seconds, the speed-up, the CPU seconds each worker spent,
+   the speed-up the CPU figures predict on idle cores, duplicated pieces,
+   the merge (client) time, each worker's peak memory and the load;
+2. split into ``--parts`` parts on two workers, printing the duplicated
+   pieces, the edges between cells (candidates, LPs), the worker CPU
+   against the serial CPU (the price of the split, which is what a real
+   cluster pays) and the merge time.
 
 "Predicted x on idle cores" replays the measured CPU seconds of each part on
 ``n`` idle workers (parts handed out in order to the first free worker, as
-dask does, then the edge checks spread evenly): serial CPU / that makespan.
+dask does, then the edge checks spread evenly, then the merge): serial CPU
+/ that makespan. On a shared machine the wall ratios measure the load as
+much as the code; the CPU columns and the load average are printed beside
+them for that reason.
 
-Wall times on a shared machine measure the load as much as the code; the
-CPU columns do not, which is why they are printed beside them.
-
-    python benchmarks/bench_distributed.py                 # full (several minutes)
-    python benchmarks/bench_distributed.py --net 3-16,16   # quick
+    python benchmarks/bench_distributed.py --net 4-24,24 --workers 2 --parts 2 4   # quick
+    python benchmarks/bench_distributed.py --method lp --net 4-16,16 --ball         # LP engine
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import time
 
-import numpy as np
+# Serial and workers alike on one BLAS thread (dask's nanny does this for workers).
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
 
-from polyregions import Box, enumerate_regions, random_network
-from polyregions.distributed import enumerate_distributed
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from polyregions import Ball, Box, enumerate_regions, random_network  # noqa: E402
+from polyregions.distributed import enumerate_distributed, local_cluster  # noqa: E402
 
 
 def timed(fn):
@@ -46,14 +56,23 @@ def timed(fn):
 
 
 def cluster(n):
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    lc = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    lc = local_cluster(n)
     client = Client(lc)
     # Import polyregions and warm HiGHS on every worker before timing.
     tiny = random_network(2, [3], random_state=0)
-    enumerate_regions(tiny, Box([-1, -1], [1, 1]), client=client)
+    enumerate_distributed(tiny, Box([-1, -1], [1, 1]), client=client, n_parts=2 * n)
     return lc, client
+
+
+def peak_mb(client):
+    import resource
+
+    def rss():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    return sorted(client.run(rss).values(), reverse=True)
 
 
 def makespan(part_cpu, n, tail=0.0):
@@ -68,99 +87,94 @@ def makespan(part_cpu, n, tail=0.0):
     return max(free) + tail / n
 
 
-def cross_cpu(info, part_cpu_total):
-    """CPU of the edge checks: what the workers spent beyond the parts."""
-    return max(0.0, sum(info["cpu_seconds"].values()) - part_cpu_total)
+def predicted(info, s_cpu, n):
+    parts = [info["part_cpu_seconds"][str(i)] for i in range(info["n_parts"])]
+    cross = max(0.0, sum(info["cpu_seconds"].values()) - sum(parts))
+    return s_cpu / (makespan(parts, n, cross) + info["merge_seconds"])
+
+
+def check(rs, serial):
+    assert rs.n_regions == serial.n_regions and len(rs.edges) == len(serial.edges)
+    assert np.array_equal(np.packbits(rs.patterns, axis=1),
+                          np.unique(np.packbits(serial.patterns, axis=1), axis=0))
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--net", default="4-16,16", help="DIM-WIDTH,WIDTH,... (default 4-16,16)")
+    ap.add_argument("--net", default="4-34,34", help="DIM-WIDTH,WIDTH,... (default 4-34,34)")
     ap.add_argument("--bias-std", type=float, default=0.01)
+    ap.add_argument("--method", default="subdivision", help="engine (default subdivision)")
+    ap.add_argument("--ball", action="store_true", help="the unit ball instead of the box")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
-    ap.add_argument("--parts", type=int, nargs="+", default=[4, 16])
-    ap.add_argument("--splits", nargs="+", default=["first_layer", "boxes"])
-    ap.add_argument("--skip-pool", action="store_true")
-    ap.add_argument("--method", default="lp",
-                    help="engine in the parts and the serial run (default the LP search; boxes "
-                         "up to 8-D are far faster with the subdivision engine, which needs no "
-                         "cluster at this size)")
+    ap.add_argument("--parts", type=int, nargs="*", default=[2, 4, 8, 16, 32])
+    ap.add_argument("--splits", nargs="+", default=["auto"])
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args(argv)
     d, widths = args.net.split("-")
     d, widths = int(d), [int(w) for w in widths.split(",")]
     net = random_network(d, widths, bias_std=args.bias_std, random_state=0)
-    box = Box(-np.ones(d), np.ones(d))
-    print(f"net {d}-{widths} bias_std {args.bias_std}, box [-1,1]^{d}; "
-          f"load average {os.getloadavg()[0]:.1f} at start on {os.cpu_count()} cores")
+    dom = Ball(np.zeros(d), 1.0) if args.ball else Box(-np.ones(d), np.ones(d))
+    print(f"net {d}-{widths} bias_std {args.bias_std}, {dom!r}, method {args.method}; "
+          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start")
 
-    import resource
+    def serial_run():
+        return timed(lambda: enumerate_regions(net, dom, method=args.method))
 
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    serial, s_wall, s_cpu = timed(lambda: enumerate_regions(net, box, method=args.method))
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    serial, s_wall, s_cpu = serial_run()
     R = serial.n_regions
-    keys = {p.tobytes() for p in np.packbits(serial.patterns, axis=1)}
-    edges = len(serial.edges)
-    print(f"serial: {R} regions, {edges} edges, {s_wall:.1f} s wall, {s_cpu:.1f} s CPU "
-          f"({1e3 * s_cpu / R:.2f} ms/region); peak RSS grew {(rss1 - rss0) / 1024:.0f} MB "
-          f"({(rss1 - rss0) * 1024 / R:.0f} bytes/region)")
-    if not args.skip_pool:
-        pool, p_wall, _ = timed(lambda: enumerate_regions(net, box, n_jobs=2, method=args.method))
-        assert pool.n_regions == R
-        print(f"process pool n_jobs=2: {p_wall:.1f} s wall ({s_wall / p_wall:.2f}x)")
+    print(f"serial: {R} regions, {len(serial.edges)} edges, {s_wall:.1f} s wall, "
+          f"{s_cpu:.1f} s CPU ({1e6 * s_cpu / R:.0f} us/region)")
 
-    print("\n| workers | parts | wall s | x serial (wall) | CPU s per worker | predicted x on idle "
-          "cores | duplicated pieces | merge s | edge checks s | cluster start s | load |")
+    print("\n| workers | parts | wall s (median) | serial wall s (median, alternating) | x serial "
+          "(wall) | CPU s per worker | predicted x, idle cores | duplicated pieces | merge s "
+          "| peak MB per worker | load |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.workers:
-        (lc, client), start, _ = timed(lambda: cluster(n))
+        lc, client = cluster(n)
         try:
-            rs, wall, _ = timed(lambda: enumerate_regions(net, box, client=client, method=args.method))
+            walls, swalls, scpus = [], [s_wall], [s_cpu]
+            for rep in range(args.repeat):
+                if rep:
+                    _, w, c = serial_run()
+                    swalls.append(w)
+                    scpus.append(c)
+                rs, wall, _ = timed(lambda: enumerate_regions(net, dom, client=client,
+                                                              method=args.method))
+                check(rs, serial)
+                walls.append(wall)
+            mem = peak_mb(client)
         finally:
             client.close()
             lc.close()
         info = rs.stats["distributed"]
-        assert rs.n_regions == R and len(rs.edges) == edges
-        assert {p.tobytes() for p in np.packbits(rs.patterns, axis=1)} == keys
         cpu = sorted(info["cpu_seconds"].values(), reverse=True)
-        parts = [info["part_cpu_seconds"][str(i)] for i in range(info["n_parts"])]
-        pred = s_cpu / makespan(parts, n, cross_cpu(info, sum(parts)))
-        print(f"| {n} | {info['n_parts']} ({info['split']}) | {wall:.1f} | {s_wall / wall:.2f}x | "
-              f"{' / '.join(f'{c:.1f}' for c in cpu)} | {pred:.2f}x | "
-              f"{info['duplicated_pieces']} | {info['merge_seconds']:.2f} | "
-              f"{info.get('cross_seconds', 0.0):.2f} | {start:.1f} | {os.getloadavg()[0]:.1f} |")
+        sw, dw = statistics.median(swalls), statistics.median(walls)
+        print(f"| {n} | {info['n_parts']} ({info['split']}) | {dw:.1f} | {sw:.1f} | "
+              f"{sw / dw:.2f}x | {' / '.join(f'{c:.1f}' for c in cpu)} | "
+              f"{predicted(info, statistics.median(scpus), n):.2f}x | "
+              f"{info['duplicated_pieces']} ({100 * info['duplicated_pieces'] / R:.1f}%) | "
+              f"{info['merge_seconds']:.2f} | {' / '.join(f'{m:.0f}' for m in mem)} | "
+              f"{os.getloadavg()[0]:.1f} |", flush=True)
 
-    print("\n| split | parts | pieces | duplicated (% of regions) | edge-check LPs | worker CPU s "
-          "| CPU / serial CPU | predicted x, 2 workers | merge s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    if not args.parts:
+        return
+    print("\n| split | parts | pieces | duplicated (% of regions) | edge candidates / LPs | "
+          "worker CPU s | CPU / serial CPU | predicted x, 2 workers | merge s | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     lc, client = cluster(2)
     try:
         for split in args.splits:
             for k in args.parts:
-                rs = enumerate_distributed(net, box, client=client, n_parts=k, split=split,
+                rs = enumerate_distributed(net, dom, client=client, n_parts=k, split=split,
                                            method=args.method)
+                check(rs, serial)
                 info = rs.stats["distributed"]
-                assert rs.n_regions == R and len(rs.edges) == edges
                 tot = sum(info["cpu_seconds"].values())
-                parts = [info["part_cpu_seconds"][str(i)] for i in range(info["n_parts"])]
-                pred = s_cpu / makespan(parts, 2, cross_cpu(info, sum(parts)))
-                print(f"| {split} | {info['n_parts']} | {info['pieces']} | "
-                      f"{info['duplicated_pieces']} ({100 * info['duplicated_pieces'] / R:.1f}%) | "
-                      f"{info.get('cross_candidates', 0)} | {tot:.1f} | {tot / s_cpu:.2f} | "
-                      f"{pred:.2f}x | {info['merge_seconds']:.2f} |")
-        # Client-side memory of the merge (the workers are other processes).
-        import tracemalloc
-
-        tracemalloc.start()
-        rs, m_wall, _ = timed(lambda: enumerate_distributed(net, box, client=client, n_parts=8,
-                                                                   method=args.method))
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        info = rs.stats["distributed"]
-        print(f"\nclient (merge) peak traced memory: {peak / 2**20:.0f} MB = {peak / R:.0f} "
-              f"bytes/region; merge {1e6 * info['merge_seconds'] / R:.1f} us/region; "
-              f"edge checks between cells: {info.get('cross_candidates', 0)} LPs, "
-              f"{info.get('cross_seconds', 0.0):.2f} s wall")
+                print(f"| {info['split']} | {info['n_parts']} | {info['pieces']} | "
+                      f"{info['duplicated_pieces']} ({100 * info['duplicated_pieces'] / R:.1f}%)"
+                      f" | {info.get('cross_candidates', 0)} / {info.get('cross_lps', 0)} | "
+                      f"{tot:.1f} | {tot / s_cpu:.2f} | {predicted(info, s_cpu, 2):.2f}x | "
+                      f"{info['merge_seconds']:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
     finally:
         client.close()
         lc.close()

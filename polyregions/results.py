@@ -301,6 +301,20 @@ class RegionSet:
             self._edge_neurons = tuple(map(tuple, self._edge_neurons_array.tolist()))
         return self._edge_neurons
 
+    @property
+    def edge_neuron_array(self):
+        """:attr:`edge_neurons` as an ``(E, m)`` int array, rows padded with ``-1``.
+
+        No tuple per edge: what a merge of millions of edges reads.
+        """
+        arr = getattr(self, "_edge_neurons_array", None)
+        if arr is None:
+            E, m = len(self.edges), max(map(len, self._edge_neurons), default=1)
+            arr = np.full((E, m), -1, dtype=np.intp)
+            for i, e in enumerate(self._edge_neurons):
+                arr[i, :len(e)] = e
+        return arr
+
     # ---------------------------------------------------------------- counts
     @property
     def n_regions(self) -> int:

@@ -13,7 +13,8 @@ module is where it is)::
     checks        verification           reads a RegionSet by duck typing
     results       results                the type every engine returns
     files         export, recertify      the result's file format (resume files included)
-    engines       lp_engine, lp_search, subdivision, milp, serial, distributed
+    engines       lp_engine, lp_search, subdivision, milp, serial, distributed, partition,
+                  merge
     dispatch      enumeration            checks input, picks serial or distributed
     analysis      geometry, linear, decision, plotting
     estimators    sampling, richness, lines, distance, density, compare, ...
@@ -39,7 +40,7 @@ LAYERS = [
     ("results", {"results"}),
     ("files", {"export", "recertify"}),
     ("engines", {"lp_engine", "lp_search", "subdivision", "skeleton", "inscribed_radii", "milp",
-                 "serial", "distributed"}),
+                 "serial", "distributed", "partition", "merge"}),
     ("dispatch", {"enumeration"}),
     ("analysis", {"geometry", "linear", "decision", "plotting"}),
     ("estimators", {"sampling", "richness", "segments", "lines", "distance", "density", "compare",
