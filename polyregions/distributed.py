@@ -364,7 +364,7 @@ def _drive(client, run, n_workers, engine_kwargs, base_seed, max_regions, time_l
 def _connect(client, n_jobs):
     """``(client, owned_objects)``: a Client for ``client``, starting a LocalCluster for ``None``."""
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         raise ImportError(
             "client= needs dask.distributed: pip install 'polyregions[distributed]'."
