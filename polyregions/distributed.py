@@ -42,7 +42,7 @@ from .export import from_json, to_json
 from .merge import PieceMerge, part_arrays
 from .network import as_network
 from .partition import (SPLITS, check_cross_edges, cross_candidates, make_plan, parts_from_plan,
-                        plan_parts)
+                        plan_parts, resolve_split)
 from .results import RegionSet
 from .serial import enumerate_serial
 from ._validation import check_run_options
@@ -53,18 +53,23 @@ __all__ = ["plan_parts", "enumerate_distributed", "map_batch", "local_cluster", 
 CHECKPOINT_EVERY = 30.0
 
 
-def default_n_parts(n_workers):
-    """Parts when ``n_parts`` is not given: two per worker thread.
+def default_n_parts(n_workers, split="boxes"):
+    """Parts when ``n_parts`` is not given: per worker thread, two boxes or eight cells.
 
-    Enough for dask to hand a part to a worker that runs idle; few, because
-    every box cut enumerates the regions it crosses twice (and the
-    subdivision's cost per region grows with the part, so fewer larger
-    parts cost less in all). ``benchmarks/bench_distributed.py`` measures it.
+    Boxes: enough for dask to hand a part to a worker that runs idle, and
+    few, because every cut enumerates the regions it crosses twice (and the
+    subdivision's cost per region grows with the part, so fewer larger parts
+    cost less in all). Cells of the first layer duplicate nothing (only the
+    edge checks across their walls grow, and a point certifies most), but
+    they are uneven: more of them balance the workers.
+    ``benchmarks/bench_distributed.py`` measures both.
 
-    >>> default_n_parts(1), default_n_parts(8)
-    (1, 16)
+    >>> default_n_parts(1), default_n_parts(8), default_n_parts(2, "first_layer")
+    (1, 16, 16)
     """
-    return 1 if n_workers <= 1 else 2 * n_workers
+    if n_workers <= 1:
+        return 1
+    return (2 if split == "boxes" else 8) * n_workers
 
 
 # ------------------------------------------------------------- on a worker
@@ -199,7 +204,8 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
     n_jobs : int, default 1
         Workers of the ``LocalCluster`` when ``client`` is ``None``.
     n_parts : int, optional
-        Parts to split the domain into; default :func:`default_n_parts`.
+        Parts to split the domain into; default :func:`default_n_parts` (two
+        boxes or eight first-layer cells per worker thread).
     split : {"auto", "first_layer", "boxes"}, default "auto"
         How to cut the domain (:func:`~polyregions.partition.plan_parts`).
         ``"auto"``: boxes where the subdivision engine runs (a box domain)
@@ -247,10 +253,11 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
             run = _Run(net, domain, tol, parts, plan)
             run.resume_from(rs_saved, info)
         else:
+            method = engine_kwargs.get("method", "auto")
+            split = resolve_split(net, domain, split, method)
             if n_parts is None:
-                n_parts = default_n_parts(n_workers)
-            parts, plan = make_plan(net, domain, int(n_parts), split, base_seed, tol,
-                                    engine_kwargs.get("method", "auto"))
+                n_parts = default_n_parts(n_workers, split)
+            parts, plan = make_plan(net, domain, int(n_parts), split, base_seed, tol, method)
             run = _Run(net, domain, tol, parts, plan)
         return _drive(client, run, n_workers, engine_kwargs, base_seed, max_regions, time_limit,
                       progress, resume, t_start)

@@ -45,7 +45,7 @@ from .network import as_network
 from .serial import enumerate_serial
 from .tolerances import Tolerances
 
-__all__ = ["plan_parts", "make_plan", "parts_from_plan", "cross_candidates",
+__all__ = ["plan_parts", "make_plan", "parts_from_plan", "resolve_split", "cross_candidates",
            "check_cross_edges", "SPLITS"]
 
 
@@ -231,6 +231,13 @@ def plan_parts(net, domain, n_parts, random_state=0, tolerances=None, split="box
     return make_plan(net, domain, int(n_parts), split, random_state, tol)[0]
 
 
+def resolve_split(net, domain, split="auto", method="auto"):
+    """The cut ``split`` means: ``"auto"`` resolved (see :func:`plan_parts`)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}; got {split!r}.")
+    return _auto_split(net, domain, method) if split == "auto" else split
+
+
 def _auto_split(net, domain, method="auto"):
     """``"first_layer"`` unless the parts should be boxes.
 
@@ -255,10 +262,7 @@ def _auto_split(net, domain, method="auto"):
 
 def make_plan(net, domain, n_parts, split, random_state, tol, method="auto"):
     """``(parts, plan)``: the parts and a JSON-ready description that rebuilds them."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}; got {split!r}.")
-    if split == "auto":
-        split = _auto_split(net, domain, method)
+    split = resolve_split(net, domain, split, method)
     if split == "first_layer":
         parts, neurons, thin = _plan_first_layer(net, domain, n_parts, tol)
         plan = {"split": "first_layer", "neurons": neurons,
