@@ -89,6 +89,7 @@ def _run_part(net, part, kwargs):
         "cpu_seconds": time.thread_time() - t_cpu,
         "worker": os.getpid(),
         "fallback": rs.stats.get("fallback"),
+        "undecided_edges": int(rs.stats.get("undecided_edges", 0) or 0),
     }
 
 
@@ -107,7 +108,7 @@ class _Run:
         self.parts, self.plan = parts, plan
         self.merge = PieceMerge(net.n_neurons, domain.dim)
         self.n_thin = int(plan.get("thin_cells", 0))
-        self.n_merged = self.n_undecided = self.lp_calls = 0
+        self.n_merged = self.n_undecided = self.lp_calls = self.undecided_edges = 0
         self.done, self.cpu, self.part_cpu, self.cross = set(), {}, {}, {}
         self.fallbacks = {}
         self.merge_seconds = 0.0
@@ -122,6 +123,8 @@ class _Run:
         self.n_merged += out["n_merged"]
         self.n_undecided += out["n_undecided"]
         self.lp_calls += out["lp_calls"]
+        # Facets no certificate decided: the graph may lack those edges (the count is exact).
+        self.undecided_edges += out.get("undecided_edges", 0)
         self.cpu[out["worker"]] = self.cpu.get(out["worker"], 0.0) + out["cpu_seconds"]
         self.part_cpu[out["index"]] = out["cpu_seconds"]
         if out.get("fallback"):
@@ -152,6 +155,7 @@ class _Run:
         self.n_merged = int(info.get("n_merged", 0))
         self.n_undecided = int(info.get("n_undecided", 0))
         self.lp_calls = int(saved.stats.get("lp_calls") or 0)
+        self.undecided_edges = saved.n_undecided_edges
         self.cpu = {int(k): v for k, v in info.get("cpu_seconds", {}).items()}
         self.done = set(info["done"])
 
@@ -285,6 +289,7 @@ def _drive(client, run, n_workers, engine_kwargs, base_seed, max_regions, time_l
             "seconds": time.perf_counter() - t_start,
             "frontier": len(parts) - len(done),
             "lp_calls": run.lp_calls,
+            "undecided_edges": run.undecided_edges,
             "distributed": {
                 **run.plan, "n_parts": len(parts), "done": sorted(done), "parts_run": parts_run,
                 "n_workers": n_workers, "n_merged": run.n_merged,
