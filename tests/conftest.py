@@ -5,18 +5,14 @@
 * ``pattern_set``: the set of activation patterns of an array of patterns or
   of anything with a ``patterns`` attribute (a RegionSet, a MILP count), as
   tuples of bools, so two pattern collections compare as sets.
+
+Plain helpers (random-network factories, exact 1-D counts) live in
+``tests/_nets.py``; test modules import them with ``from _nets import ...``.
 """
 
 import numpy as np
 import pytest
-
-from polyregions.network import random_network
-
-
-def make_he_net(n0, widths, seed, *, bias_std=0.3, output_dim=1, negative_slope=0.0):
-    """He-normal weights, normal biases of std ``bias_std``, seeded by ``seed``."""
-    return random_network(n0, widths, output_dim=output_dim, bias_std=bias_std,
-                          negative_slope=negative_slope, random_state=seed)
+from _nets import make_he_net
 
 
 def patterns_as_set(patterns):

@@ -23,38 +23,14 @@ from polyregions.bounds import montufar2014_lower, serra_lower, serra_upper
 from polyregions.constructions import construction_count, montufar, serra, zigzag_1d
 from polyregions.domain import Box
 
+from _nets import exact_count_1d as _exact_count_1d
+
 # ------------------------------------------------------------- helpers
 
 
 def exact_count_1d(net, a=0.0, b=1.0):
-    """Exact number of activation regions of a 1-input net in (a, b).
-
-    Layer by layer: on each current piece the previous layers are affine, so
-    each neuron of the next layer is affine there and crosses zero at most
-    once; its crossing (from the pre-activations at the piece's two ends,
-    which are exact because the net is continuous) splits the piece. At the
-    end the net is affine on every piece; regions are the distinct patterns
-    at the piece midpoints.
-    """
-    cuts = np.array([a, b], dtype=np.float64)
-    for layer in range(net.depth):
-        z = net.preactivations(cuts[:, None])[layer]
-        zl, zr = z[:-1], z[1:]
-        cross = (zl * zr) < 0
-        i, j = np.nonzero(cross)
-        t = cuts[i] + (cuts[i + 1] - cuts[i]) * zl[i, j] / (zl[i, j] - zr[i, j])
-        cuts = np.unique(np.concatenate([cuts, t]))
-        # Two neurons switching at the same point must not leave a sliver
-        # whose midpoint has a pattern realised only at that point.
-        keep = np.concatenate([[True], np.diff(cuts) > 1e-12 * (b - a)])
-        cuts = cuts[keep]
-    mids = 0.5 * (cuts[:-1] + cuts[1:])
-    pats = net.activation_patterns(mids[:, None])
-    distinct = {p.tobytes() for p in pats}
-    # Regions are convex, i.e. intervals: a pattern never comes back later.
-    runs = 1 + int(np.sum(np.any(pats[1:] != pats[:-1], axis=1)))
-    assert runs == len(distinct)
-    return len(distinct)
+    """The shared interval-splitting oracle (tests/_nets.py), also checking regions are intervals."""
+    return _exact_count_1d(net, a, b, check_convex=True)
 
 
 def grid_count_2d(net, n, lo=0.0, hi=1.0, chunk=250_000):

@@ -9,16 +9,16 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from polyregions import Box, ReLUNetwork, Slice
-from polyregions.network import random_network
 from polyregions.distance import (
     BoundaryDistanceStatistics,
     boundary_distance_statistics,
     distance_to_boundary,
 )
 
+from _nets import random_net_factory
 
-def random_net(seed, n0=3, widths=(6, 5, 4), bias_std=0.4, slope=0.0):
-    return random_network(n0, widths, bias_std=bias_std, negative_slope=slope, random_state=seed)
+
+random_net = random_net_factory(n0=3, widths=(6, 5, 4), bias_std=0.4)
 
 
 def polytope_distance(net, x):

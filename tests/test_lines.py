@@ -10,7 +10,6 @@ from scipy import stats
 
 from polyregions import Ball, Box, ReLUNetwork, Slice
 from polyregions.bounds import hanin_rolnick_segment_expectation
-from polyregions.network import random_network
 from polyregions.lines import (
     LineStatistics,
     count_regions_on_segment,
@@ -18,9 +17,10 @@ from polyregions.lines import (
     segment_breakpoints,
 )
 
+from _nets import random_net_factory
 
-def random_net(seed, n0=3, widths=(8, 8, 8), bias_std=0.3, slope=0.0):
-    return random_network(n0, widths, bias_std=bias_std, negative_slope=slope, random_state=seed)
+
+random_net = random_net_factory(n0=3, widths=(8, 8, 8), bias_std=0.3)
 
 
 def assert_matches_grid(net, a, b, n_grid=20001):

@@ -55,7 +55,7 @@ def test_the_payload_is_real_when_trusted(tmp_path):
     # Control: the same file does run code once the user opts in, so the test above can fail.
     marker = tmp_path / "MARKER"
     _write_malicious(tmp_path / "m.pkl", marker, "pickle")
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="not a readable torch file"):
         load_network(tmp_path / "m.pkl", trust=True)  # runs exec, then is not a network
     assert marker.exists()
 

@@ -22,33 +22,16 @@ from polyregions.local_bounds import (
 )
 from polyregions.network import ReLUNetwork
 
+from _nets import exact_count_1d, random_net_factory
+
 # ------------------------------------------------------------- helpers
 
 
-def random_net(seed, n0=2, widths=(6, 6, 4), bias_std=0.3):
-    return random_network(n0, widths, bias_std=bias_std, random_state=seed)
+random_net = random_net_factory(n0=2, widths=(6, 6, 4), bias_std=0.3)
 
 
 def sampled_patterns(net, X):
     return len({p.tobytes() for p in net.activation_patterns(X)})
-
-
-def exact_count_1d(net, a, b):
-    """Exact activation-region count of a 1-input net on (a, b) by interval splitting.
-
-    (Same algorithm as in test_constructions.py: each layer is affine on the
-    current pieces, so each neuron splits a piece at most once.)
-    """
-    cuts = np.array([a, b], dtype=np.float64)
-    for layer in range(net.depth):
-        z = net.preactivations(cuts[:, None])[layer]
-        zl, zr = z[:-1], z[1:]
-        i, j = np.nonzero(zl * zr < 0)
-        t = cuts[i] + (cuts[i + 1] - cuts[i]) * zl[i, j] / (zl[i, j] - zr[i, j])
-        cuts = np.unique(np.concatenate([cuts, t]))
-        cuts = cuts[np.concatenate([[True], np.diff(cuts) > 1e-12 * (b - a)])]
-    mids = 0.5 * (cuts[:-1] + cuts[1:])
-    return len({p.tobytes() for p in net.activation_patterns(mids[:, None])})
 
 
 def assert_nested(inner, outer, tol=1e-9):

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 from polyregions import Ball, Box, ReLUNetwork, Slice, WholeSpace
-from polyregions.network import random_network
 from polyregions import richness
 from polyregions.lines import segment_breakpoints
 from polyregions.sampling import (
@@ -20,13 +19,14 @@ from polyregions.sampling import (
     sample_patterns,
 )
 
+from _nets import random_net_factory
+
 # p-value threshold of the goodness-of-fit tests: fixed seeds, so each test is
 # deterministic; a correct sampler fails one with probability 1e-3 per seed.
 ALPHA = 1e-3
 
 
-def random_net(seed, n0=2, widths=(6, 5), bias_std=0.5, slope=0.0):
-    return random_network(n0, widths, bias_std=bias_std, negative_slope=slope, random_state=seed)
+random_net = random_net_factory(n0=2, widths=(6, 5), bias_std=0.5)
 
 
 def naive_counts(net, X):
