@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_conversion
 from .network import UnsupportedLayerError
 from .plnetwork import GraphBuilder
 
@@ -251,15 +252,9 @@ def _run_reference(model, X):
 
 
 def _compare(net, X, Y, dtype, source):
-    mine = net.forward(X.reshape(len(X), -1))
-    Y = np.asarray(Y, dtype=np.float64).reshape(mine.shape)
-    scale = max(1.0, float(np.abs(Y).max()))
-    err = float(np.abs(mine - Y).max())
-    if not err <= (1e-9 if dtype == np.float64 else 1e-4) * scale:
-        raise ValueError(
-            f"the converted network differs from {source} by {err:.3g} on random inputs; the "
-            "model uses something the converter does not read."
-        )
+    check_conversion(net.forward(X.reshape(len(X), -1)), Y, source=source,
+                     float64=dtype == np.float64,
+                     hint="the model uses something the converter does not read")
 
 
 def check_against_onnxruntime(net, model, random_state=0, n_points=16):

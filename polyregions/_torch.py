@@ -9,11 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from ._errors import UnsupportedLayerError
+from ._validation import check_conversion
 
 
-def _import_torch():
+def import_torch():
+    """torch (with ``torch.fx``, which the tracers use), or an ``ImportError`` saying how to install it."""
     try:
         import torch
+        import torch.fx  # noqa: F401
     except ImportError:
         raise ImportError(
             "from_torch needs torch: pip install 'polyregions[torch]' "
@@ -77,7 +80,7 @@ def trace_layers(module):
     modules. This is the one place that decides what "a plain MLP" is;
     branching graphs (residual blocks, concatenations) are refused here.
     """
-    torch = _import_torch()
+    torch = import_torch()
     nn = torch.nn
     if not isinstance(module, nn.Module):
         raise TypeError(f"expected a torch.nn.Module; got {type(module).__name__}.")
@@ -141,7 +144,7 @@ def _output_activations(nn):
 
 def split_output_activation(layers, drop=False):
     """``(layers, dropped)``: trailing Softmax/Sigmoid/LogSoftmax removed when ``drop``."""
-    torch = _import_torch()
+    torch = import_torch()
     nn = torch.nn
     layers = list(layers)
     dropped = []
@@ -168,7 +171,7 @@ def network_arrays_from_torch(module, drop_output_activation=False, *, layers=No
     composed into one map until an activation closes a hidden layer. The
     module is read by :func:`trace_layers` (``layers`` skips that step).
     """
-    torch = _import_torch()
+    torch = import_torch()
     nn = torch.nn
     if layers is None:
         layers, _ = split_output_activation(trace_layers(module), drop_output_activation)
@@ -256,47 +259,54 @@ def network_arrays_from_torch(module, drop_output_activation=False, *, layers=No
     return weights, biases, slopes
 
 
-def check_against_torch(net, module, random_state=0, n_points=64, rtol=1e-6, atol=1e-6,
-                        output_activation=()):
-    """Raise ``ValueError`` if ``net`` and ``module`` disagree on random inputs.
+def torch_forward(module, X):
+    """``module``'s output on ``X`` in eval mode and its parameters' dtype: ``(Y, is_float64)``.
 
-    ``output_activation``: torch modules applied to ``net``'s output before
-    comparing (the activations ``drop_output_activation`` removed).
+    The module's training flag is restored afterwards.
     """
-    torch = _import_torch()
-    rng = np.random.default_rng(random_state)
-    X = rng.normal(size=(n_points, net.input_dim))
+    torch = import_torch()
     was_training = module.training
     module.eval()
     try:
         with torch.no_grad():
             param = next(module.parameters(), None)
             dtype = param.dtype if param is not None else torch.float32
-            Y_torch = module(torch.as_tensor(X, dtype=dtype)).double().numpy()
+            Y = module(torch.as_tensor(X, dtype=dtype)).double().numpy()
     finally:
         module.train(was_training)
-    Y = net.forward(X)
+    return Y, dtype == torch.float64
+
+
+def check_against_torch(net, module, random_state=0, n_points=64, rtol=1e-6, atol=1e-6,
+                        output_activation=(), hint=None):
+    """Raise ``ValueError`` if ``net`` and ``module`` disagree on random inputs.
+
+    ``output_activation``: torch modules applied to ``net``'s output before
+    comparing (the activations ``drop_output_activation`` removed). Inputs
+    have the shape of one example of ``net`` (``net.input_shape`` for a
+    :class:`~polyregions.plnetwork.PLNetwork`).
+    """
+    shape = tuple(getattr(net, "input_shape", (net.input_dim,)))
+    X = np.random.default_rng(random_state).normal(size=(n_points,) + shape)
+    Y_torch, float64 = torch_forward(module, X)
+    Y = net.forward(X.reshape(n_points, -1))
     if output_activation:
+        torch = import_torch()
         with torch.no_grad():
             T = torch.as_tensor(Y)
             for layer in output_activation:
                 T = layer(T)
         Y = T.numpy()
-    Y_torch = Y_torch.reshape(Y.shape)
-    scale = max(1.0, float(np.abs(Y_torch).max()))
-    tol = rtol * scale if dtype == torch.float64 else 1e-4 * scale
-    err = float(np.abs(Y - Y_torch).max())
-    if err > max(tol, atol):
-        raise ValueError(
-            f"the converted network differs from the torch module by {err:.3g} on random "
-            "inputs; the module probably does something the converter does not see (a custom "
-            "forward or hooks). Use ReLUNetwork.from_weights with the weights instead."
-        )
+    check_conversion(Y, Y_torch, source="the torch module", float64=float64, rtol=rtol, atol=atol,
+                     hint=hint or (
+                         "the module probably does something the converter does not see (a "
+                         "custom forward or hooks). Use ReLUNetwork.from_weights with the weights "
+                         "instead"))
 
 
 def to_torch_module(net, dtype=None):
     """An ``nn.Sequential`` of ``Linear`` and ``ReLU``/``LeakyReLU`` computing ``net``."""
-    torch = _import_torch()
+    torch = import_torch()
     nn = torch.nn
     dtype = torch.float32 if dtype is None else dtype
     layers = []

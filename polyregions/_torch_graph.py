@@ -12,6 +12,7 @@ import operator
 
 import numpy as np
 
+from ._torch import check_against_torch, import_torch
 from .network import UnsupportedLayerError
 from .plnetwork import GraphBuilder
 
@@ -20,18 +21,6 @@ _SUPPORTED = (
     "(eval), Flatten, Identity, Dropout (eval), ReLU, LeakyReLU, additions of branches (x + f(x)) "
     "and view/reshape/flatten"
 )
-
-
-def import_torch():
-    try:
-        import torch
-        import torch.fx  # noqa: F401
-    except ImportError:
-        raise ImportError(
-            "from_torch needs torch: pip install 'polyregions[torch]' "
-            "(CPU build: pip install torch==2.13.0)."
-        ) from None
-    return torch
 
 
 def _np(t):
@@ -272,26 +261,6 @@ def _lower_method(b, env, node, unsupported):
 
 def check_graph_against_torch(net, module, random_state=0, n_points=32):
     """Raise ``ValueError`` if ``net`` and ``module`` disagree on random inputs."""
-    torch = import_torch()
-    rng = np.random.default_rng(random_state)
-    X = rng.normal(size=(n_points,) + tuple(net.input_shape))
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            param = next(module.parameters(), None)
-            dtype = param.dtype if param is not None else torch.float32
-            Y_torch = module(torch.as_tensor(X, dtype=dtype)).double().numpy()
-    finally:
-        module.train(was_training)
-    Y = net.forward(X.reshape(n_points, -1))
-    Y_torch = Y_torch.reshape(Y.shape)
-    scale = max(1.0, float(np.abs(Y_torch).max()))
-    tol = 1e-9 * scale if dtype == torch.float64 else 1e-4 * scale
-    err = float(np.abs(Y - Y_torch).max())
-    if not err <= tol:
-        raise ValueError(
-            f"the converted network differs from the torch module by {err:.3g} on random inputs; "
-            "the module does something the converter does not see (hooks, or an operation "
-            "outside the traced graph)."
-        )
+    check_against_torch(net, module, random_state, n_points, rtol=1e-9, atol=0.0,
+                        hint="the module does something the converter does not see (hooks, or "
+                             "an operation outside the traced graph)")

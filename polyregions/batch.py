@@ -31,13 +31,12 @@ Example
 from __future__ import annotations
 
 import math
-import numbers
-import os
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_max_regions, check_n_jobs, check_points, check_real, check_time_limit
 from ._deprecation import renamed_parameters
 from .domain import Ball, Box, Domain, Slice, as_domain
 from .network import as_network
@@ -79,19 +78,8 @@ def neighbourhoods(X, radius, kind="ball", *, random_state=None):
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
-    try:
-        given, X = X, np.array(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError("X must be an array of numbers of shape (n, n0).") from None
-    if X.ndim == 1:
-        X = X[None, :]
-    if X.ndim != 2 or X.shape[0] == 0 or not np.all(np.isfinite(X)):
-        raise ValueError(f"X must be a non-empty finite array of shape (n, n0); got "
-                         f"shape {np.shape(given)}.")
-    if isinstance(radius, bool) or not isinstance(radius, numbers.Real) or not (
-            math.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius must be a positive finite number; got {radius!r}.")
-    r = float(radius)
+    X = check_points(X, None, "X", min_points=1)
+    r = check_real(radius, "radius", low=0.0, low_open=True)
     if kind == "ball":
         return [Ball(c, r) for c in X]
     if kind == "box":
@@ -328,15 +316,9 @@ def count_regions_batch(net, domains, *, max_regions=None, time_limit=None, boun
         as_domain(d, net)
     if bound not in _BOUNDS:
         raise ValueError(f"bound must be None, 'ibp' or 'lp'; got {bound!r}.")
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer or -1 (all CPUs); got {n_jobs!r}.")
-    if max_regions is not None and (isinstance(max_regions, bool) or int(max_regions) != max_regions
-                                    or max_regions < 1):
-        raise ValueError(f"max_regions must be a positive integer; got {max_regions!r}.")
-    if time_limit is not None and not (isinstance(time_limit, numbers.Real) and time_limit > 0):
-        raise ValueError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
+    n_jobs = check_n_jobs(n_jobs)
+    check_max_regions(max_regions)
+    check_time_limit(time_limit)
     if isinstance(random_state, np.random.SeedSequence):
         ss = random_state
     elif isinstance(random_state, np.random.Generator):

@@ -58,7 +58,7 @@ import numpy as np
 
 from . import enumeration, richness
 from ._deprecation import renamed_parameters
-from ._validation import check_choice, check_int, check_level
+from ._validation import NotAnIntegerError, check_choice, check_int, check_level
 from .distance import boundary_distance_statistics
 from .domain import Domain, Slice, as_domain
 from .estimator_table import EstimatorComparison, EstimatorRow
@@ -70,7 +70,7 @@ from .expectations import (
     good_turing_bias,
 )
 from .lines import line_statistics
-from .network import ReLUNetwork
+from .network import as_network
 from .polytope import MAX_EXACT_DIM
 from .results import pattern_keys
 from .sampling import sample_patterns
@@ -105,8 +105,8 @@ def _check_sizes(sample_sizes):
     try:
         sizes = tuple(sample_sizes)
     except TypeError:
-        raise TypeError(f"sample_sizes must be an integer or a sequence of integers; got "
-                        f"{sample_sizes!r}.") from None
+        raise NotAnIntegerError(f"sample_sizes must be an integer or a sequence of integers; got "
+                                f"{sample_sizes!r}.") from None
     if not sizes:
         raise ValueError("sample_sizes is empty; give at least one sample size.")
     return tuple(check_int(n, "every sample_sizes entry") for n in sizes)
@@ -174,9 +174,7 @@ class _Settings:
 
 def _check_arguments(net, domain, sample_sizes, n_lines, line_length, n_distance_points, exact,
                      time_limit, max_regions, coverage_reference, n_holdout, level, progress):
-    if not isinstance(net, ReLUNetwork):
-        raise TypeError(f"net must be a ReLUNetwork (see ReLUNetwork.from_weights / from_torch); "
-                        f"got {type(net).__name__}.")
+    net = as_network(net)
     if not isinstance(domain, Domain):
         raise TypeError(f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, "
                         f"WholeSpace); got {type(domain).__name__}.")

@@ -81,7 +81,8 @@ def from_torch(module, input_shape=None, *, check=True, random_state=0):
     >>> type(net).__name__, net.widths
     ('PLNetwork', (8,))
     """
-    from ._torch_graph import import_torch, check_graph_against_torch, graph_from_torch
+    from ._torch import import_torch
+    from ._torch_graph import check_graph_against_torch, graph_from_torch
 
     import_torch()
     if _dense_sequential(module, input_shape):

@@ -39,13 +39,14 @@ Example
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._deprecation import renamed_parameters, warn_renamed
+from ._validation import (check_choice, check_int, check_max_regions, check_points, check_real,
+                          check_time_limit)
 from .domain import Ball, Box, Domain, as_domain
 from .network import as_network
 
@@ -67,55 +68,19 @@ DEFAULT_N_SAMPLES = 10_000
 
 # ----------------------------------------------------------- validation
 def _check_centers(net, points, name="X"):
-    try:
-        X = np.array(points, dtype=np.float64, copy=True)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an array of numbers of shape (n, {net.input_dim})."
-        ) from None
-    if X.ndim == 1 and X.size == net.input_dim:
-        X = X[None, :]
-    if X.ndim != 2 or X.shape[1] != net.input_dim:
-        raise ValueError(
-            f"{name} must have shape (n, {net.input_dim}) for this network; got {np.shape(points)}."
-        )
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} is empty; pass at least one point.")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains NaN or infinite values.")
+    X = np.array(check_points(points, net.input_dim, name, min_points=1))  # a copy, made read-only
     X.setflags(write=False)
     return X
 
 
 def _check_radius(radius):
-    if isinstance(radius, bool) or not isinstance(radius, numbers.Real):
-        raise TypeError(f"radius must be a positive number; got {radius!r}.")
-    radius = float(radius)
-    if not (math.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius must be positive and finite; got {radius}.")
-    return radius
-
-
-def _check_choice(value, name, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
-    return value
-
-
-def _check_optional_int(value, name):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer; got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1; got {value}.")
-    return int(value)
+    return check_real(radius, "radius", low=0.0, low_open=True)
 
 
 def _check_method_options(method, n_samples, max_regions, time_limit):
-    _check_choice(method, "method", _METHODS)
-    n_samples = _check_optional_int(n_samples, "n_samples")
-    max_regions = _check_optional_int(max_regions, "max_regions")
+    check_choice(method, "method", _METHODS)
+    n_samples = check_int(n_samples, "n_samples", allow_none=True)
+    max_regions = check_max_regions(max_regions)
     if method == "exact" and n_samples is not None:
         raise ValueError(
             "n_samples only applies to method='sampling'; the exact method enumerates the "
@@ -126,11 +91,7 @@ def _check_method_options(method, n_samples, max_regions, time_limit):
             "max_regions and time_limit are budgets of the exact engine; they do not apply to "
             "method='sampling' (whose cost is set by n_samples)."
         )
-    if time_limit is not None:
-        if isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real):
-            raise TypeError(f"time_limit must be a number of seconds; got {time_limit!r}.")
-        if not time_limit > 0:
-            raise ValueError(f"time_limit must be positive (seconds); got {time_limit!r}.")
+    check_time_limit(time_limit)
     if method == "sampling" and n_samples is None:
         n_samples = DEFAULT_N_SAMPLES
     return n_samples, max_regions, time_limit
@@ -142,7 +103,7 @@ def _kind_from_norm(kind, norm, fn, stacklevel):
         return kind
     if kind != "ball":
         raise TypeError(f"{fn}: pass kind (norm is its deprecated name), not both.")
-    _check_choice(norm, "norm", tuple(_NORM_TO_KIND))
+    check_choice(norm, "norm", tuple(_NORM_TO_KIND))
     warn_renamed(f"{fn}(norm={norm!r})", f"{fn}(kind={_NORM_TO_KIND[norm]!r})",
                  stacklevel=stacklevel + 1)
     return _NORM_TO_KIND[norm]
@@ -171,7 +132,7 @@ def neighbourhood(center, radius, kind="ball", *, norm=None):
     Box(lo=[0.4, 0.4], hi=[0.6, 0.6])
     """
     kind = _kind_from_norm(kind, norm, "neighbourhood", stacklevel=3)
-    _check_choice(kind, "kind", _KINDS)
+    check_choice(kind, "kind", _KINDS)
     radius = _check_radius(radius)
     c = np.asarray(center, dtype=np.float64).reshape(-1)
     if kind == "ball":
@@ -361,7 +322,7 @@ class DataVsRandom:
             The U statistic of the data sample and the p-value (``nan`` if a
             group has fewer than two points).
         """
-        _check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
+        check_choice(alternative, "alternative", ("two-sided", "greater", "less"))
         if self.data.n_points < 2 or self.random.n_points < 2:
             return (math.nan, math.nan)
         from scipy.stats import mannwhitneyu
@@ -468,7 +429,7 @@ def local_region_counts(net, X, radius, *, method="exact", n_samples=None, kind=
     X = _check_centers(net, X)
     radius = _check_radius(radius)
     kind = _kind_from_norm(kind, norm, "local_region_counts", stacklevel=4)
-    _check_choice(kind, "kind", _KINDS)
+    check_choice(kind, "kind", _KINDS)
     n_samples, max_regions, time_limit = _check_method_options(
         method, n_samples, max_regions, time_limit
     )
@@ -560,7 +521,7 @@ def compare_data_vs_random(net, X, domain, radius, *, n_random=None, method="exa
             f"the random centres from; got {type(domain).__name__}."
         )
     domain = as_domain(domain, net)
-    n_random = _check_optional_int(n_random, "n_random") or len(X)
+    n_random = check_int(n_random, "n_random", allow_none=True) or len(X)
     rng = np.random.default_rng(random_state)
     R = domain.to_input(domain.sample(n_random, random_state=rng))
     kind = _kind_from_norm(kind, norm, "compare_data_vs_random", stacklevel=4)

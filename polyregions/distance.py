@@ -31,13 +31,12 @@ Example
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._deprecation import renamed_parameters
-from ._validation import check_int, check_level
+from ._validation import check_int, check_level, check_points
 from .lines import mean_ci, require_domain
 from .network import as_network
 
@@ -107,10 +106,8 @@ def distance_to_boundary(net, X, *, return_argmin=False, batch_size=None):
     norms1 = np.linalg.norm(net.weights[0], axis=1)
     if batch_size is None:
         batch_size = max(1, _BATCH_ENTRIES // (max(net.widths) * F.shape[1]))
-    elif isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise TypeError(f"batch_size must be an integer; got {batch_size!r}.")
-    elif batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1; got {batch_size}.")
+    else:
+        batch_size = check_int(batch_size, "batch_size")
 
     for start in range(0, n, int(batch_size)):
         Xb = X[start : start + int(batch_size)]
@@ -281,9 +278,7 @@ def boundary_distance_statistics(net, domain=None, n_samples=None, random_state=
     if X is not None:
         if domain is not None or n_samples is not None:
             raise TypeError("pass either X or (domain, n_samples), not both.")
-        X = np.array(net.check_points(X), dtype=np.float64)
-        if len(X) == 0:
-            raise ValueError("X is empty; pass at least one point.")
+        X = np.array(check_points(X, net.input_dim, "X", min_points=1))
     else:
         domain = require_domain(domain, net)
         if n_samples is None:

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from ._validation import DimensionMismatchError, check_int, check_real
 from ._deprecation import renamed_parameters
 from .lp import bounding_box, chebyshev_ball
 
@@ -87,7 +88,7 @@ class Domain:
 
     def check_network(self, net):
         if net.input_dim != self.input_dim:
-            raise ValueError(
+            raise DimensionMismatchError(
                 f"the domain {self!r} lives in dimension {self.input_dim} but the network "
                 f"takes {net.input_dim} inputs; build the domain with {net.input_dim} coordinates."
             )
@@ -145,6 +146,7 @@ class Box(Domain):
         return float(np.prod(self.hi - self.lo))
 
     def sample(self, n, random_state=None):
+        n = check_int(n, "n", minimum=0)
         rng = np.random.default_rng(random_state)
         return self.lo + (self.hi - self.lo) * rng.random((n, self.dim))
 
@@ -160,13 +162,7 @@ class Ball(Domain):
 
     def __init__(self, center, radius):
         self.center = _vector(center, "center")
-        try:
-            radius = float(radius)
-        except (TypeError, ValueError):
-            raise ValueError(f"radius must be a number; got {radius!r}.") from None
-        if not (np.isfinite(radius) and radius > 0):
-            raise ValueError(f"radius must be positive and finite; got {radius}.")
-        self.radius = radius
+        self.radius = check_real(radius, "radius", low=0.0, low_open=True)
         self.dim = int(self.center.size)
         self.ball = (self.center, self.radius)
 
@@ -179,6 +175,7 @@ class Ball(Domain):
         return float(math.pi ** (n / 2) / math.gamma(n / 2 + 1) * self.radius**n)
 
     def sample(self, n, random_state=None):
+        n = check_int(n, "n", minimum=0)
         rng = np.random.default_rng(random_state)
         d = rng.normal(size=(n, self.dim))
         d /= np.linalg.norm(d, axis=1, keepdims=True)
@@ -258,6 +255,7 @@ class Polytope(Domain):
 
     def sample(self, n, random_state=None):
         """Uniform points by rejection from the bounding box."""
+        n = check_int(n, "n", minimum=0)
         rng = np.random.default_rng(random_state)
         lo, hi = self._box
         out = []
@@ -282,11 +280,10 @@ class WholeSpace(Domain):
     bounded = False
 
     def __init__(self, dim):
-        if int(dim) != dim or dim < 1:
-            raise ValueError(f"dim must be a positive integer; got {dim!r}.")
-        self.dim = int(dim)
+        self.dim = check_int(dim, "dim", integral_float=True)
 
     def sample(self, n, random_state=None):
+        n = check_int(n, "n", minimum=0)
         rng = np.random.default_rng(random_state)
         return rng.normal(size=(n, self.dim))
 
@@ -402,12 +399,7 @@ class Slice(Domain):
                              "Slice.segment in 1-D.")
         if kind not in ("square", "disc"):
             raise ValueError(f"kind must be 'square' or 'disc'; got {kind!r}.")
-        try:
-            r = float(radius)
-        except (TypeError, ValueError):
-            raise ValueError(f"radius must be a number; got {radius!r}.") from None
-        if not (np.isfinite(r) and r > 0):
-            raise ValueError(f"radius must be positive and finite; got {radius!r}.")
+        r = check_real(radius, "radius", low=0.0, low_open=True)
         if directions is None:
             D = np.random.default_rng(random_state).normal(size=(2, p.size))
         else:

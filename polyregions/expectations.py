@@ -19,11 +19,10 @@ Example
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import OutOfRangeError, check_int
 
 __all__ = [
     "expected_observed",
@@ -92,8 +91,9 @@ def expected_frequency(p, n, k):
 
     p = _check_p(p)
     n = _check_n(n)
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= n:
-        raise ValueError(f"k must be an integer in [0, n]; got {k!r}.")
+    k = check_int(k, "k", minimum=0)
+    if k > n:
+        raise OutOfRangeError(f"k must be an integer in [0, n] = [0, {n}]; got {k}.")
     if k == 0:
         return float(np.sum(_survival(p, n)))
     return float(np.sum(binom.pmf(int(k), n, p)))

@@ -37,7 +37,7 @@ import numpy as np
 from ._jsonsafe import to_plain, untag_float
 from ._version import __version__
 from .domain import domain_from_dict
-from .network import ReLUNetwork
+from .loading import network_from_dict
 from .recertify import recertify as recertify_result
 from .results import RegionSet, pattern_keys
 from .tolerances import Tolerances
@@ -429,14 +429,8 @@ def _read_network(stored, network):
     if not isinstance(stored, dict) or not isinstance(stored.get("sha256"), str):
         raise ValueError("field 'network' must be an object with the weights and their sha256.")
     if network is None:
-        if isinstance(stored, dict) and stored.get("type") == "PLNetwork":
-            from .plnetwork import PLNetwork
-
-            reader = PLNetwork.from_dict
-        else:
-            reader = ReLUNetwork.from_dict
         try:
-            return reader(stored)
+            return network_from_dict(stored)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"field 'network': {exc} Re-run the enumeration, or pass the "
                              "original network=.") from None

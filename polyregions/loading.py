@@ -65,9 +65,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validation import with_context
 from .network import ReLUNetwork
 
-__all__ = ["LOADERS", "load_network", "register_loader", "network_from_arrays",
+__all__ = ["LOADERS", "load_network", "register_loader", "network_from_arrays", "network_from_dict",
            "network_from_state_dict"]
 
 TRUST_HINT = ("If you trust this file, load it with load_network(path, trust=True) (CLI: "
@@ -147,7 +148,7 @@ def network_from_arrays(arrays, source="the arrays"):
                                         [arrays[layers["b"][l]] for l in range(L)],
                                         negative_slope=_slopes(slopes, L - 1, source))
     except ValueError as exc:
-        raise ValueError(f"{source}: {exc}") from None
+        raise with_context(exc, source) from None
 
 
 def _slopes(slopes, n_hidden, source):
@@ -237,7 +238,7 @@ def network_from_state_dict(state_dict, source="the state dict"):
     try:
         return ReLUNetwork.from_weights(weights, biases)
     except ValueError as exc:
-        raise ValueError(f"{source}: {exc}") from None
+        raise with_context(exc, source) from None
 
 
 def _to_array(value, name, source):
@@ -328,6 +329,23 @@ def _load_npz(path, trust=False):
     return network_from_arrays(arrays, str(path))
 
 
+def network_from_dict(doc):
+    """The network (:class:`ReLUNetwork` or, for ``type: "PLNetwork"``, a graph) written by ``to_dict``.
+
+    The one reader of the serialised network, for network files and for the
+    network embedded in an exported result.
+
+    >>> net = ReLUNetwork.from_weights([[[1.0]], [[2.0]]], [[0.0], [0.0]])
+    >>> network_from_dict(net.to_dict()).fingerprint() == net.fingerprint()
+    True
+    """
+    if isinstance(doc, dict) and doc.get("type") == "PLNetwork":
+        from .plnetwork import PLNetwork
+
+        return PLNetwork.from_dict(doc)
+    return ReLUNetwork.from_dict(doc)
+
+
 def _load_json(path, trust=False):
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -335,16 +353,10 @@ def _load_json(path, trust=False):
         raise ValueError(f"{path} is not a JSON file: {exc}") from None
     if isinstance(doc, dict) and doc.get("format") == "polyregions.RegionSet":
         doc = doc.get("network")
-    if isinstance(doc, dict) and doc.get("type") == "PLNetwork":
-        from .plnetwork import PLNetwork
-
-        reader = PLNetwork.from_dict
-    else:
-        reader = ReLUNetwork.from_dict
     try:
-        return reader(doc)
+        return network_from_dict(doc)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise with_context(exc, path) from None
 
 
 def _load_onnx(path, trust=False):

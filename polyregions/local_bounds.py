@@ -52,9 +52,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._validation import check_choice
 from .bounds import region_sum, serra_upper
 from .domain import Ball, Box
 from .lp import INF, OPTIMAL, highs_solver, pass_dense
+from .network import as_network
 
 __all__ = [
     "LocalBound",
@@ -121,8 +123,8 @@ class LocalBound:
 
 # --------------------------------------------------------------- checking
 def _check(net, domain, method):
-    if method not in ("ibp", "lp"):
-        raise ValueError(f"method must be 'ibp' or 'lp'; got {method!r}.")
+    as_network(net)
+    check_choice(method, "method", ("ibp", "lp"))
     if not isinstance(domain, (Box, Ball)):
         raise TypeError(
             f"local bounds need a Box (l-infinity ball) or a Ball (l2); got "

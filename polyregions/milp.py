@@ -109,6 +109,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_max_regions, check_real, check_time_limit
+from .domain import Box
+from .network import as_network
+
 __all__ = ["MilpCount", "count_regions_milp", "interval_bounds"]
 
 #: A witness is accepted when every |pre-activation| is >= this times margin.
@@ -409,14 +413,26 @@ def count_regions_milp(net, domain, *, margin=1e-6, max_regions=10_000, time_lim
     >>> count_regions_milp(net, Box([-1, -1], [1, 1]), max_regions=2).count is None
     True
     """
-    import pulp
-
-    from .domain import Box
-    from .network import ReLUNetwork
-
     t0 = time.perf_counter()
-    if not isinstance(net, ReLUNetwork):
-        raise TypeError(f"net must be a ReLUNetwork; got {type(net).__name__}.")
+    net, lo, hi, margin, max_regions = _check_inputs(net, domain, margin, max_regions, time_limit)
+    solver_name, make_solver = _solver_factory(solver)
+    run = _Run(net, t0, solver_name, margin)
+    if net.n_neurons == 0:  # an affine network: the box is one region
+        run.add(np.zeros(0, bool), (lo + hi) / 2)
+        return run.finish(True)
+    lower, upper = interval_bounds(net, lo, hi)
+    if np.any((lower > -margin) & (upper < margin)):
+        # Some neuron stays strictly inside (-margin, margin) on the whole box (say it is
+        # identically 0): no pattern is realised with margin, so the count is 0 and complete.
+        return run.finish(True)
+    prob, xs, zs = _build_model(net, lo, hi, lower, upper, margin)
+    return _enumerate_with_cuts(run, prob, xs, zs, lo, hi, make_solver, max_regions, time_limit)
+
+
+# ------------------------------------------------------------------- steps
+def _check_inputs(net, domain, margin, max_regions, time_limit):
+    """The validated ``(net, lo, hi, margin, max_regions)``; ``max_regions=None`` becomes inf."""
+    net = as_network(net)
     if not isinstance(domain, Box):
         raise ValueError(
             f"count_regions_milp needs a Box domain (its big-M constants come from interval "
@@ -424,45 +440,45 @@ def count_regions_milp(net, domain, *, margin=1e-6, max_regions=10_000, time_lim
             " Use polyregions.Box(lo, hi) around the region of interest."
         )
     domain.check_network(net)
-    try:
-        margin = float(margin)
-    except (TypeError, ValueError):
-        raise ValueError(f"margin must be a positive finite number; got {margin!r}.") from None
-    if not (np.isfinite(margin) and margin > 0):
-        raise ValueError(f"margin must be a positive finite number; got {margin!r}.")
-    if max_regions is None:
-        max_regions = np.inf
-    elif not (isinstance(max_regions, (int, np.integer)) and max_regions >= 1):
-        raise ValueError(f"max_regions must be a positive integer or None; got {max_regions!r}.")
-    if time_limit is not None and not (time_limit > 0):
-        raise ValueError(f"time_limit must be positive (seconds); got {time_limit!r}.")
-    solver_name, make_solver = _solver_factory(solver)
+    margin = check_real(margin, "margin", low=0.0, low_open=True)
+    max_regions = check_max_regions(max_regions)
+    check_time_limit(time_limit)
+    return net, domain.lo, domain.hi, margin, np.inf if max_regions is None else max_regions
 
-    lo, hi = domain.lo, domain.hi
-    n0, N = net.input_dim, net.n_neurons
 
-    def finish(pats, pts, complete, n_solves, n_rejected, stop_reason):
-        P = np.array(pats, dtype=bool).reshape(len(pats), N)
-        X = np.array(pts, dtype=np.float64).reshape(len(pts), n0)
+class _Run:
+    """The patterns and witnesses found so far, and the counters of one enumeration."""
+
+    def __init__(self, net, t0, solver_name, margin):
+        self.net, self.t0, self.solver_name, self.margin = net, t0, solver_name, margin
+        self.pats, self.pts = [], []
+        self.n_solves = self.n_rejected = 0
+
+    def add(self, pattern, point):
+        self.pats.append(pattern)
+        self.pts.append(point)
+
+    def time_left(self, time_limit):
+        return None if time_limit is None else time_limit - (time.perf_counter() - self.t0)
+
+    def finish(self, complete, stop_reason=None):
+        P = np.array(self.pats, dtype=bool).reshape(len(self.pats), self.net.n_neurons)
+        X = np.array(self.pts, dtype=np.float64).reshape(len(self.pts), self.net.input_dim)
         order = sorted(range(len(P)), key=lambda r: tuple(P[r].tolist()))
         P, X = P[order], X[order]
         P.setflags(write=False)
         X.setflags(write=False)
         return MilpCount(len(P) if complete else None, complete, P,
-                         time.perf_counter() - t0, solver_name, X, float(margin), n_solves,
-                         n_rejected, None if complete else stop_reason)
+                         time.perf_counter() - self.t0, self.solver_name, X, float(self.margin),
+                         self.n_solves, self.n_rejected, None if complete else stop_reason)
 
-    if N == 0:  # an affine network: the box is one region
-        return finish([np.zeros(0, bool)], [(lo + hi) / 2], True, 0, 0, None)
 
-    # ---- model
-    lower, upper = interval_bounds(net, lo, hi)
-    if np.any((lower > -margin) & (upper < margin)):
-        # Some neuron stays strictly inside (-margin, margin) on the whole box (say it is
-        # identically 0): no pattern is realised with margin, so the count is 0 and complete.
-        return finish([], [], True, 0, 0, None)
+def _build_model(net, lo, hi, lower, upper, margin):
+    """The MILP of the module docstring: ``(problem, input variables, binary variables)``."""
+    import pulp
+
     prob = pulp.LpProblem("serra_regions", pulp.LpMinimize)
-    xs = [prob.add_variable(f"x{k}", float(lo[k]), float(hi[k])) for k in range(n0)]
+    xs = [prob.add_variable(f"x{k}", float(lo[k]), float(hi[k])) for k in range(net.input_dim)]
     prob += pulp.lpSum([0 * xs[0]])  # feasibility problem: zero objective
     zs = []
     inputs = xs
@@ -488,46 +504,61 @@ def count_regions_milp(net, domain, *, margin=1e-6, max_regions=10_000, time_lim
             zs.append(z)
             i += 1
         inputs = outputs
+    return prob, xs, zs
 
-    # ---- enumeration with no-good cuts
-    pats, pts = [], []
-    n_solves = n_rejected = 0
+
+def _solve(prob, xs, zs, solver, lo, hi):
+    """One MILP solve: ``("infeasible", None, None)``, ``("point", x, z)`` or ``("none", status, sol)``."""
+    import pulp
+
+    prob.solve(solver)
+    status, sol = prob.status, prob.sol_status
+    if status == pulp.LpStatusInfeasible:
+        return "infeasible", None, None
+    if status == pulp.LpStatusOptimal and sol in (pulp.LpSolutionOptimal,
+                                                  pulp.LpSolutionIntegerFeasible):
+        z = np.array([round(v.varValue) for v in zs]) > 0
+        x = np.clip(np.array([v.varValue for v in xs], dtype=np.float64), lo, hi)
+        return "point", x, z
+    return "none", status, sol
+
+
+def _certified_witness(net, x, z, margin, lo, hi, make_solver, time_left):
+    """A witness of pattern ``z`` checked in float64 (the MILP's point or a max-margin LP's), or None."""
+    if _witness_ok(net, x, z, margin):
+        return x
+    # solver tolerance: re-examine the pattern with a max-margin LP
+    x2 = _max_margin_point(net, lo, hi, z, make_solver, time_left)
+    return x2 if x2 is not None and _witness_ok(net, x2, z, margin) else None
+
+
+def _enumerate_with_cuts(run, prob, xs, zs, lo, hi, make_solver, max_regions, time_limit):
+    """Solve, certify the pattern found, cut it off with a no-good cut; until infeasible."""
+    import pulp
+
     while True:
-        time_left = None
-        if time_limit is not None:
-            time_left = time_limit - (time.perf_counter() - t0)
-            if time_left <= 0:
-                return finish(pats, pts, False, n_solves, n_rejected, "time_limit")
-        prob.solve(make_solver(time_left))
-        n_solves += 1
-        status, sol = prob.status, prob.sol_status
-        if status == pulp.LpStatusInfeasible:
-            return finish(pats, pts, True, n_solves, n_rejected, None)
-        has_point = status == pulp.LpStatusOptimal and sol in (
-            pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
-        if not has_point:
-            timed_out = time_limit is not None and (
-                time.perf_counter() - t0 >= 0.95 * time_limit)
-            if timed_out:
-                return finish(pats, pts, False, n_solves, n_rejected, "time_limit")
+        time_left = run.time_left(time_limit)
+        if time_left is not None and time_left <= 0:
+            return run.finish(False, "time_limit")
+        kind, x, z = _solve(prob, xs, zs, make_solver(time_left), lo, hi)
+        run.n_solves += 1
+        if kind == "infeasible":
+            return run.finish(True)
+        if kind == "none":
+            if time_limit is not None and time.perf_counter() - run.t0 >= 0.95 * time_limit:
+                return run.finish(False, "time_limit")
+            status, sol = x, z
             raise RuntimeError(
-                f"{solver_name} ended with status {pulp.LpStatus.get(status, status)!r} "
-                f"(solution status {pulp.LpSolution.get(sol, sol)!r}) after {len(pats)} "
+                f"{run.solver_name} ended with status {pulp.LpStatus.get(status, status)!r} "
+                f"(solution status {pulp.LpSolution.get(sol, sol)!r}) after {len(run.pats)} "
                 "patterns; it neither found a pattern nor proved that none is left."
             )
-        zval = np.array([round(v.varValue) for v in zs]) > 0
-        x = np.clip(np.array([v.varValue for v in xs], dtype=np.float64), lo, hi)
-        ok = _witness_ok(net, x, zval, margin)
-        if not ok:  # solver tolerance: re-examine the pattern with a max-margin LP
-            x2 = _max_margin_point(net, lo, hi, zval, make_solver, time_left)
-            ok = x2 is not None and _witness_ok(net, x2, zval, margin)
-            x = x2 if ok else x
-        if ok:
-            if len(pats) >= max_regions:
-                return finish(pats, pts, False, n_solves, n_rejected, "max_regions")
-            pats.append(zval)
-            pts.append(x)
+        witness = _certified_witness(run.net, x, z, run.margin, lo, hi, make_solver, time_left)
+        if witness is not None:
+            if len(run.pats) >= max_regions:
+                return run.finish(False, "max_regions")
+            run.add(z, witness)
         else:
-            n_rejected += 1
-        prob += (pulp.lpSum(1 - zs[k] for k in np.flatnonzero(zval))
-                 + pulp.lpSum(zs[k] for k in np.flatnonzero(~zval)) >= 1)
+            run.n_rejected += 1
+        prob += (pulp.lpSum(1 - zs[k] for k in np.flatnonzero(z))
+                 + pulp.lpSum(zs[k] for k in np.flatnonzero(~z)) >= 1)

@@ -24,42 +24,15 @@ Example
 from __future__ import annotations
 
 import hashlib
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._errors import UnsupportedLayerError
+from ._validation import (NotANetworkError, check_array, check_int, check_pattern, check_points,
+                          check_random_state, check_real)
 
 __all__ = ["ReLUNetwork", "UnsupportedLayerError", "as_network", "random_network"]
-
-
-_KINDS = {"c": "complex", "U": "string", "S": "bytes", "O": "non-numeric", "V": "structured",
-          "M": "datetime", "m": "timedelta"}
-
-
-def _as_readonly(a, name):
-    try:
-        arr = np.asarray(a)
-        if arr.dtype.kind == "O":
-            # e.g. Fractions or Decimals; anything else (None, str, complex) is refused below.
-            if all(isinstance(v, numbers.Real) for v in arr.ravel()):
-                arr = arr.astype(np.float64)
-        if arr.dtype.kind not in "biuf":
-            raise ValueError(
-                f"{name} holds {_KINDS.get(arr.dtype.kind, str(arr.dtype))} values (dtype "
-                f"{arr.dtype}); weights and biases must be real numbers."
-            )
-        arr = np.array(arr, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        if str(exc).startswith(name):
-            raise
-        raise ValueError(f"{name} could not be converted to a float64 array: {exc}") from None
-    if not np.all(np.isfinite(arr)):
-        bad = "NaN" if np.isnan(arr).any() else "infinite"
-        raise ValueError(f"{name} contains {bad} values; every weight and bias must be finite.")
-    arr.setflags(write=False)
-    return arr
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,8 +91,8 @@ class ReLUNetwork:
         Ws, bs = [], []
         prev_out = None
         for l, (W, b) in enumerate(zip(weights, biases)):
-            W = _as_readonly(W, f"weights[{l}]")
-            b = _as_readonly(b, f"biases[{l}]")
+            W = check_array(W, f"weights[{l}]", "weight and bias")
+            b = check_array(b, f"biases[{l}]", "weight and bias")
             if W.ndim != 2:
                 raise ValueError(f"weights[{l}] must be 2-D (out, in); got shape {W.shape}.")
             if W.shape[0] == 0 or W.shape[1] == 0:
@@ -138,7 +111,7 @@ class ReLUNetwork:
             Ws.append(W)
             bs.append(b)
         L = len(Ws) - 1
-        slope_arr = _as_readonly(negative_slope, "negative_slope")
+        slope_arr = check_array(negative_slope, "negative_slope", "negative slope")
         if slope_arr.ndim == 0:
             slopes = (float(slope_arr),) * L
         else:
@@ -274,27 +247,13 @@ class ReLUNetwork:
         )
 
     # --------------------------------------------------------------- forward
-    def check_points(self, X):
+    def check_points(self, X, name="X"):
         """``X`` as a float64 array of shape ``(n, input_dim)`` (one point may be 1-D).
 
-        Raises ``ValueError`` for a wrong shape, non-numbers, NaN or inf.
+        Raises :class:`~polyregions._validation.InvalidPointsError` (a
+        ``ValueError``) for a wrong shape, non-numbers, NaN or inf.
         """
-        try:
-            X = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"points must be an array of numbers of shape (n, {self.input_dim})."
-            ) from None
-        if X.ndim == 1:
-            X = X[None, :]
-        if X.ndim != 2 or X.shape[1] != self.input_dim:
-            raise ValueError(
-                f"expected points of dimension {self.input_dim} (shape (n, {self.input_dim})); "
-                f"got shape {np.shape(X)}."
-            )
-        if not np.all(np.isfinite(X)):
-            raise ValueError("the points contain NaN or infinite values.")
-        return X
+        return check_points(X, self.input_dim, name)
 
     def preactivations(self, X):
         """Hidden pre-activations ``z^1..z^L`` for points ``X`` of shape ``(n, n0)``.
@@ -325,13 +284,28 @@ class ReLUNetwork:
         return np.concatenate([z > 0 for z in zs], axis=1)
 
     # ------------------------------------------------------- region algebra
-    def _check_pattern(self, pattern):
-        p = np.asarray(pattern)
-        if p.shape != (self.n_neurons,):
-            raise ValueError(
-                f"a pattern of this network has {self.n_neurons} entries; got shape {p.shape}."
-            )
-        return p.astype(bool)
+    def _layer_maps(self, pattern, in_map):
+        """The one layer walk on a pattern's region: ``(maps, (M, m))``.
+
+        ``maps`` holds ``(slice, Z, zc)`` per hidden layer, its pre-activation
+        being ``Z x + zc`` on the region; ``(M, m)`` is the output layer's
+        input ``h^L = M x + m``.
+        """
+        p = check_pattern(pattern, self.n_neurons)
+        if in_map is None:
+            M = np.eye(self.input_dim)
+            m = np.zeros(self.input_dim)
+        else:
+            M, m = in_map
+        maps = []
+        for sl, W, b, a in zip(self.layer_slices, self.weights, self.biases, self.negative_slopes):
+            Z = W @ M
+            zc = W @ m + b
+            maps.append((sl, Z, zc))
+            d = np.where(p[sl], 1.0, a)
+            M = d[:, None] * Z
+            m = d * zc
+        return maps, (M, m)
 
     def affine_preactivations(self, pattern, in_map=None):
         """Pre-activations as affine functions of the input on a pattern's region.
@@ -350,36 +324,17 @@ class ReLUNetwork:
         g : ndarray, shape (N,)
             Its value at the origin, so that ``z_i = G[i] @ x + g[i]`` on the region.
         """
-        p = self._check_pattern(pattern)
-        if in_map is None:
-            M = np.eye(self.input_dim)
-            m = np.zeros(self.input_dim)
-        else:
-            M, m = in_map
+        maps, (M, _) = self._layer_maps(pattern, in_map)
         G = np.empty((self.n_neurons, M.shape[1]))
         g = np.empty(self.n_neurons)
-        for sl, W, b, a in zip(self.layer_slices, self.weights, self.biases, self.negative_slopes):
-            Z = W @ M
-            zc = W @ m + b
+        for sl, Z, zc in maps:
             G[sl] = Z
             g[sl] = zc
-            d = np.where(p[sl], 1.0, a)
-            M = d[:, None] * Z
-            m = d * zc
         return G, g
 
     def affine_output(self, pattern, in_map=None):
         """The network's output map ``y = A x + c`` on a pattern's region."""
-        p = self._check_pattern(pattern)
-        if in_map is None:
-            M = np.eye(self.input_dim)
-            m = np.zeros(self.input_dim)
-        else:
-            M, m = in_map
-        for sl, W, b, a in zip(self.layer_slices, self.weights, self.biases, self.negative_slopes):
-            d = np.where(p[sl], 1.0, a)
-            M = d[:, None] * (W @ M)
-            m = d * (W @ m + b)
+        _, (M, m) = self._layer_maps(pattern, in_map)
         return self.weights[-1] @ M, self.weights[-1] @ m + self.biases[-1]
 
     # ------------------------------------------------------------------- io
@@ -463,12 +418,12 @@ def as_network(net, general=False):
                 "(no residual addition, no max-pool)." if net.is_chain() else
                 " This graph has a residual addition or a max-pool, which only the exact engine "
                 "(enumerate_regions, count_regions) handles.")
-        raise TypeError(
+        raise NotANetworkError(
             "this function needs a dense ReLUNetwork (it reads the weight matrices); got a "
             f"PLNetwork.{hint}"
         )
     if not isinstance(net, ReLUNetwork):
-        raise TypeError(
+        raise NotANetworkError(
             f"net must be a ReLUNetwork; got {type(net).__name__}. Build one with "
             "ReLUNetwork.from_weights(weights, biases) or ReLUNetwork.from_torch(module)."
         )
@@ -486,16 +441,13 @@ def random_network(input_dim, widths, output_dim=1, *, bias_std=0.01, negative_s
     >>> random_network(2, [8, 8], random_state=0).widths
     (8, 8)
     """
-    if int(input_dim) != input_dim or input_dim < 1:
-        raise ValueError(f"input_dim must be a positive integer; got {input_dim!r}.")
-    widths = [int(w) for w in widths]
-    if any(w < 1 for w in widths):
-        raise ValueError(f"every hidden width must be >= 1; got {widths}.")
-    if not bias_std >= 0:
-        raise ValueError(f"bias_std must be >= 0; got {bias_std!r}.")
-    rng = np.random.default_rng(random_state)
-    Ws, bs, fan_in = [], [], int(input_dim)
-    for w in widths + [int(output_dim)]:
+    input_dim = check_int(input_dim, "input_dim", integral_float=True)
+    widths = [check_int(w, f"widths[{l}]", integral_float=True) for l, w in enumerate(widths)]
+    output_dim = check_int(output_dim, "output_dim", integral_float=True)
+    check_real(bias_std, "bias_std", low=0.0)
+    rng = check_random_state(random_state)
+    Ws, bs, fan_in = [], [], input_dim
+    for w in widths + [output_dim]:
         Ws.append(rng.normal(0.0, np.sqrt(2.0 / fan_in), (w, fan_in)))
         bs.append(rng.normal(0.0, bias_std, w))
         fan_in = w

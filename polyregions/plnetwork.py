@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _layers
+from ._validation import check_array, check_int, check_pattern, check_points
 from .network import ReLUNetwork
 
 __all__ = ["PLNetwork", "GraphBuilder", "Node"]
@@ -61,11 +62,7 @@ _ACTIVATIONS = ("relu", "maxpool")
 
 
 def _ro(a, name):
-    arr = np.array(a, dtype=np.float64, copy=True)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values; every parameter must be finite.")
-    arr.setflags(write=False)
-    return arr
+    return check_array(a, name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,8 +119,9 @@ class GraphBuilder:
     """
 
     def __init__(self, input_shape, name="input"):
-        shape = tuple(int(s) for s in np.atleast_1d(input_shape))
-        if not shape or any(s < 1 for s in shape):
+        shape = tuple(check_int(s, f"input_shape[{i}]", integral_float=True)
+                      for i, s in enumerate(np.atleast_1d(input_shape)))
+        if not shape:
             raise ValueError(f"input_shape must be positive integers; got {input_shape!r}.")
         self.nodes = [Node("input", (), shape, {}, name)]
         self.input = 0
@@ -440,24 +438,9 @@ class PLNetwork:
         return vals[self.output]
 
     # --------------------------------------------------------------- forward
-    def check_points(self, X):
+    def check_points(self, X, name="X"):
         """``X`` as float64 ``(n, input_dim)``; also accepts ``(n, *input_shape)`` or one point."""
-        try:
-            X = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"points must be an array of numbers of shape (n, {self.input_dim}).") from None
-        if X.shape == self.input_shape or X.ndim == 1:
-            X = X.reshape(1, -1)
-        elif X.ndim > 2 and X.shape[1:] == self.input_shape:
-            X = X.reshape(len(X), -1)
-        if X.ndim != 2 or X.shape[1] != self.input_dim:
-            raise ValueError(
-                f"expected points of dimension {self.input_dim} (shape (n, {self.input_dim}) or "
-                f"(n, *{self.input_shape})); got shape {np.shape(X)}."
-            )
-        if not np.all(np.isfinite(X)):
-            raise ValueError("the points contain NaN or infinite values.")
-        return X
+        return check_points(X, self.input_dim, name, input_shape=self.input_shape)
 
     def _forward(self, X, collect):
         X = self.check_points(X)
@@ -492,14 +475,6 @@ class PLNetwork:
         return np.concatenate(pats, axis=1)
 
     # ------------------------------------------------------- region algebra
-    def _check_pattern(self, pattern):
-        p = np.asarray(pattern)
-        if p.shape != (self.n_neurons,):
-            raise ValueError(
-                f"a pattern of this network has {self.n_neurons} entries; got shape {p.shape}."
-            )
-        return p.astype(bool)
-
     def _choices(self, n, bits):
         """Argmax position per window from thermometer bits; raise on a malformed code."""
         k = n.params["idx"].shape[1]
@@ -514,7 +489,7 @@ class PLNetwork:
         return c
 
     def _propagate(self, pattern, in_map, want_rows):
-        p = self._check_pattern(pattern)
+        p = check_pattern(pattern, self.n_neurons)
         if in_map is None:
             M, m = np.eye(self.input_dim), np.zeros(self.input_dim)
         else:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_choice, check_int, check_random_state
+from ._validation import check_choice, check_int, check_random_state, check_real
 from .disc import ARC_STEP, DiscClip, clip_polygon_to_disc, disc_polygon_area, shoelace_area
 from .lp import bounding_box, is_bounded
 
@@ -421,9 +421,8 @@ def region_volume(A, b, interior_point, *, ball=None, method="auto", n_samples=1
     n_samples = check_int(n_samples, "n_samples")
     rng = check_random_state(random_state)
     if ball is not None:
-        ball = (np.asarray(ball[0], dtype=np.float64).reshape(n), float(ball[1]))
-        if not (np.isfinite(ball[1]) and ball[1] > 0):
-            raise ValueError(f"the ball's radius must be positive and finite; got {ball[1]!r}.")
+        ball = (np.asarray(ball[0], dtype=np.float64).reshape(n),
+                check_real(ball[1], "the ball's radius", low=0.0, low_open=True))
         A, b, ball, _ = clip_rows_to_ball(A, b, ball)
     if method == "monte_carlo":
         return monte_carlo_volume(A, b, ball, n_samples, rng)

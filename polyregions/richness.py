@@ -30,12 +30,11 @@ Example
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from ._deprecation import keyword_only_flags
-from ._validation import check_level
+from ._validation import check_int, check_level
 
 __all__ = [
     "frequency_counts",
@@ -323,10 +322,7 @@ def ace(counts, rare_threshold=10):
     >>> round(ace([1, 1, 1, 1, 2, 2, 3, 5, 8]), 5)
     14.07652
     """
-    if isinstance(rare_threshold, bool) or not isinstance(rare_threshold, numbers.Integral):
-        raise TypeError(f"rare_threshold must be an integer; got {rare_threshold!r}.")
-    if rare_threshold < 1:
-        raise ValueError(f"rare_threshold must be >= 1; got {rare_threshold}.")
+    rare_threshold = check_int(rare_threshold, "rare_threshold")
     c = _observed(counts)
     if c.size == 0:
         return 0.0

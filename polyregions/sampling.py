@@ -24,16 +24,16 @@ Example
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_int, check_points
 from . import richness
 from ._deprecation import keyword_only_flags, renamed_parameters, warn_renamed
 from .results import key_to_pattern, pattern_key
 from .domain import Domain, WholeSpace, as_domain
-from .network import ReLUNetwork
+from .network import as_network
 
 __all__ = ["PatternSample", "sample_patterns", "pattern_to_key", "key_to_pattern"]
 
@@ -47,15 +47,6 @@ def pattern_to_key(pattern):
     b'\\xa0'
     """
     return pattern_key(pattern)
-
-
-def _positive_int(value, name, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r}.")
-    lo = 0 if allow_zero else 1
-    if value < lo:
-        raise ValueError(f"{name} must be >= {lo}; got {value}.")
-    return int(value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -343,12 +334,8 @@ def sample_patterns(
     >>> s.counts.tolist(), [p.tolist() for p in s.patterns]
     ([2, 1], [[False], [True]])
     """
-    if not isinstance(net, ReLUNetwork):
-        raise TypeError(
-            f"net must be a ReLUNetwork (see ReLUNetwork.from_weights / from_torch); "
-            f"got {type(net).__name__}."
-        )
-    batch_size = _positive_int(batch_size, "batch_size")
+    net = as_network(net)
+    batch_size = check_int(batch_size, "batch_size")
     if backend == "numpy":
         if device is not None:
             raise ValueError("device is only meaningful with backend='torch'.")
@@ -363,16 +350,8 @@ def sample_patterns(
             raise ValueError(
                 "pass either a domain to sample from or a data set as X, not both."
             )
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != net.input_dim:
-            raise ValueError(
-                f"X must have shape (n, {net.input_dim}) for this network; got {X.shape}."
-            )
-        if X.shape[0] == 0:
-            raise ValueError("X is empty; pass at least one point.")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("X contains NaN or infinite values.")
-        if n_samples is not None and _positive_int(n_samples, "n_samples") != X.shape[0]:
+        X = check_points(X, net.input_dim, "X", min_points=1)
+        if n_samples is not None and check_int(n_samples, "n_samples") != X.shape[0]:
             raise ValueError(
                 f"n_samples={n_samples} but {X.shape[0]} points were given; omit n_samples "
                 "when passing X."
@@ -394,7 +373,7 @@ def sample_patterns(
         domain = as_domain(domain, net)
         if n_samples is None:
             raise ValueError("n_samples is required when sampling from a domain.")
-        n_samples = _positive_int(n_samples, "n_samples")
+        n_samples = check_int(n_samples, "n_samples")
         rng = np.random.default_rng(random_state)
 
         def _draw():

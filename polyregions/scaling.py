@@ -91,6 +91,17 @@ def balanced_network(net):
     return ReLUNetwork.from_weights(Ws, bs, negative_slope=list(net.negative_slopes) or 0.0)
 
 
+def _first_layer_hyperplanes(net, input_map=None):
+    """The first layer's hyperplanes ``U x + c = 0`` with unit normals (zero rows left out)."""
+    W, b = np.asarray(net.weights[0]), np.asarray(net.biases[0])
+    if input_map is not None:
+        M, m = input_map
+        W, b = W @ M, W @ m + b
+    norms = np.sqrt(np.einsum("ij,ij->i", W, W))
+    ok = norms > 0
+    return W[ok] / norms[ok, None], b[ok] / norms[ok]
+
+
 def first_layer_offset_scale(net, input_map=None):
     """Root-mean-square distance from the origin to the first layer's hyperplanes.
 
@@ -105,16 +116,8 @@ def first_layer_offset_scale(net, input_map=None):
     >>> round(first_layer_offset_scale(net), 12)   # distances 3 and 4
     3.535533905933
     """
-    W, b = np.asarray(net.weights[0]), np.asarray(net.biases[0])
-    if input_map is not None:
-        M, m = input_map
-        W, b = W @ M, W @ m + b
-    norms = np.sqrt(np.einsum("ij,ij->i", W, W))
-    ok = norms > 0
-    if not ok.any():
-        return 0.0
-    d = np.abs(b[ok]) / norms[ok]
-    d = d[np.isfinite(d)]
+    U, c = _first_layer_hyperplanes(net, input_map)
+    d = np.abs(c[np.isfinite(c)])
     return float(np.sqrt(np.mean(d * d))) if d.size else 0.0
 
 
@@ -134,15 +137,9 @@ def first_layer_spread(net, input_map=None):
     >>> round(first_layer_spread(net), 9)   # the lines x = 1e6 and x = 1e6 + 2
     1.0
     """
-    W, b = np.asarray(net.weights[0]), np.asarray(net.biases[0])
-    if input_map is not None:
-        M, m = input_map
-        W, b = W @ M, W @ m + b
-    norms = np.sqrt(np.einsum("ij,ij->i", W, W))
-    ok = norms > 0
-    if not ok.any():
+    U, c = _first_layer_hyperplanes(net, input_map)
+    if not len(c):
         return 0.0
-    U, c = W[ok] / norms[ok, None], b[ok] / norms[ok]
     x = np.linalg.lstsq(U, -c, rcond=None)[0]
     res = U @ x + c
     return float(np.sqrt(np.mean(res * res)))

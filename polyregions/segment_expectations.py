@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import OutOfRangeError, check_int, check_real
 
 __all__ = ["hanin_rolnick_segment_expectation", "hanin_rolnick_segment_bound"]
 
@@ -71,14 +71,11 @@ def hanin_rolnick_segment_expectation(n_neurons, start, end, weight_std, bias_st
         raise ValueError(f"start and end must be points of the same dimension; got {x0.shape} and {x1.shape}.")
     if not (np.all(np.isfinite(x0)) and np.all(np.isfinite(x1))):
         raise ValueError("start and end must be finite.")
-    sw, sb = float(weight_std), float(bias_std)
-    if not (np.isfinite(sw) and sw > 0):
-        raise ValueError(f"weight_std must be positive and finite; got {weight_std!r}.")
-    if not (np.isfinite(sb) and sb > 0):
-        raise ValueError(
-            f"bias_std must be positive and finite; got {bias_std!r}. With zero biases every "
-            "hyperplane passes through the origin; use a tiny positive value instead."
-        )
+    sw = check_real(weight_std, "weight_std", low=0.0, low_open=True)
+    if bias_std == 0:
+        raise OutOfRangeError("bias_std must be positive (> 0): with zero biases every hyperplane "
+                              "passes through the origin; use a tiny positive value instead.")
+    sb = check_real(bias_std, "bias_std", low=0.0, low_open=True)
     T = float(np.linalg.norm(x1 - x0))
     if T == 0:
         raise ValueError("start and end coincide; a segment needs positive length.")

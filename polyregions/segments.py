@@ -50,7 +50,7 @@ import math
 import numpy as np
 
 from ._deprecation import renamed_parameters
-from ._validation import check_int
+from ._validation import check_int, check_points
 from .network import as_network
 
 __all__ = [
@@ -82,20 +82,7 @@ def check_segment_ends(net, starts, ends, names=("starts", "ends")):
     """
     out = []
     for name, x in zip(names, (starts, ends)):
-        try:
-            arr = np.array(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be an array of shape (n, {net.input_dim}).") from None
-        if arr.ndim == 1:
-            arr = arr[None, :]
-        if arr.ndim != 2 or arr.shape[1] != net.input_dim:
-            raise ValueError(
-                f"{name} must have shape (n, {net.input_dim}) for this network; "
-                f"got {np.shape(x)}."
-            )
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or infinite values.")
-        out.append(arr)
+        out.append(np.array(check_points(x, net.input_dim, name)))
     S, E = out
     if S.shape != E.shape:
         raise ValueError(
@@ -280,16 +267,7 @@ def segment_breakpoints(net, start, end, *, return_patterns=False, max_breakpoin
 def _one_segment(net, start, end):
     """``start`` and ``end`` as ``(1, n0)`` rows, each checked to be one point."""
     for name, x in (("start", start), ("end", end)):
-        try:
-            arr = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a vector of {net.input_dim} numbers; "
-                             f"got {x!r}.") from None
-        if arr.size != net.input_dim or arr.ndim > 2 or (arr.ndim == 2 and arr.shape[0] != 1):
-            raise ValueError(
-                f"{name} must be a point of the network's input space, shape "
-                f"({net.input_dim},); got shape {arr.shape}."
-            )
+        check_points(x, net.input_dim, name, single=True)
     if np.array_equal(np.reshape(start, -1), np.reshape(end, -1)):
         raise ValueError("start and end coincide; a segment needs two distinct ends.")
     return check_segment_ends(net, np.reshape(start, -1), np.reshape(end, -1),

@@ -33,11 +33,11 @@ Example
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_int
 from ._deprecation import renamed_parameters
 from .network import ReLUNetwork
 
@@ -319,8 +319,7 @@ class RegionTracker:
         dict
             The row just recorded.
         """
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-            raise TypeError(f"step must be an integer; got {step!r}.")
+        step = check_int(step, "step", minimum=None)
         if self._rows and step <= self._rows[-1]["step"]:
             raise ValueError(f"steps must increase; got {step} after {self._rows[-1]['step']}.")
         net = self._network(model)

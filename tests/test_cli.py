@@ -49,7 +49,7 @@ def test_bad_input_exit_2(model, tmp_path, capsys):
     assert main(["count", str(tmp_path / "nope.npz")]) == 2
     assert "cannot load" in capsys.readouterr().err
     assert main(["count", str(path), "--box", "-1", "1", "--max-regions", "0"]) == 2
-    assert "max_regions must be a positive integer" in capsys.readouterr().err
+    assert "max_regions must be >= 1 (a positive integer)" in capsys.readouterr().err
     assert main(["count", str(path), "--ball", "0", "-1"]) == 2
     assert "radius must be positive" in capsys.readouterr().err
 
