@@ -277,7 +277,7 @@ def check_points(X, dim, name="X", *, input_shape=None, min_points=0, single=Fal
     >>> check_points([[1.0, 2.0, 3.0]], 2)
     Traceback (most recent call last):
     ...
-    polyregions._validation.InvalidPointsError: X must be points of dimension 2, shape (n, 2) (one point per row); got shape (1, 3).
+    polyregions._validation.InvalidPointsError: X must have shape (n, 2): points of dimension 2, one per row; got shape (1, 3).
     """
     try:
         arr = np.asarray(X)
@@ -311,8 +311,8 @@ def check_points(X, dim, name="X", *, input_shape=None, min_points=0, single=Fal
         if arr.ndim != 2 or arr.shape[1] != dim:
             shapes = f"shape (n, {dim})" + ("" if input_shape is None or tuple(input_shape) == (dim,)
                                              else f" or (n, *{tuple(input_shape)})")
-            raise InvalidPointsError(f"{name} must be points of dimension {dim}, {shapes} (one point "
-                                     f"per row); got shape {arr.shape}.")
+            raise InvalidPointsError(f"{name} must have {shapes}: points of dimension {dim}, one "
+                                     f"per row; got shape {arr.shape}.")
         if arr.shape[0] < min_points:
             raise InvalidPointsError(f"{name} is empty; pass at least {min_points} point"
                                      f"{'s' if min_points > 1 else ''}.")
