@@ -210,8 +210,16 @@ def check_level(level):
 
 
 def check_choice(value, name, choices):
-    """``value`` if it is one of ``choices``, else a ``ValueError`` listing them."""
-    if not isinstance(value, str) or value not in choices:
+    """``value`` if it is one of ``choices`` (strings, or ``None``), else an error listing them.
+
+    >>> check_choice(None, "bound", (None, "ibp", "lp")) is None
+    True
+    >>> check_choice("IBP", "bound", (None, "ibp", "lp"))
+    Traceback (most recent call last):
+    ...
+    polyregions._validation.InvalidChoiceError: bound must be one of None, 'ibp', 'lp'; got 'IBP'.
+    """
+    if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
         raise InvalidChoiceError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
     return value
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_max_regions, check_n_jobs, check_points, check_real, check_time_limit
+from ._validation import check_choice, check_max_regions, check_n_jobs, check_points, check_real, check_time_limit
 from ._deprecation import renamed_parameters
 from .domain import Ball, Box, Domain, Slice, as_domain
 from .network import as_network
@@ -76,8 +76,7 @@ def neighbourhoods(X, radius, kind="ball", *, random_state=None):
     >>> [d.dim for d in neighbourhoods(np.zeros((2, 5)), 0.1, kind="disc", random_state=0)]
     [2, 2]
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+    check_choice(kind, "kind", KINDS)
     X = check_points(X, None, "X", min_points=1)
     r = check_real(radius, "radius", low=0.0, low_open=True)
     if kind == "ball":
@@ -314,8 +313,7 @@ def count_regions_batch(net, domains, *, max_regions=None, time_limit=None, boun
             raise TypeError(f"domains[{k}] is a {type(d).__name__}, not a polyregions Domain "
                             "(Box, Ball, Slice, ...); neighbourhoods(X, radius) builds them.")
         as_domain(d, net)
-    if bound not in _BOUNDS:
-        raise ValueError(f"bound must be None, 'ibp' or 'lp'; got {bound!r}.")
+    check_choice(bound, "bound", _BOUNDS)
     n_jobs = check_n_jobs(n_jobs)
     check_max_regions(max_regions)
     check_time_limit(time_limit)

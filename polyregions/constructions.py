@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_choice, check_int
 from .bounds import check_widths, region_sum
 from .network import ReLUNetwork
 
@@ -155,7 +155,7 @@ def _check(kind, n0, widths):
                     f"{w}; use montufar(), which needs only width >= n0, or widen the layer."
                 )
     else:
-        raise ValueError(f"kind must be 'montufar' or 'serra'; got {kind!r}.")
+        check_choice(kind, "kind", ("montufar", "serra"))
     return n0, ws
 
 
@@ -322,8 +322,7 @@ def zigzag_1d(p, kind="serra") -> ReLUNetwork:
     >>> g.forward([[0.0], [1 / 7], [3 / 7], [5 / 7], [1.0]]).ravel().round(12).tolist()
     [0.0, 1.0, 0.0, 1.0, 0.0]
     """
-    if kind not in ("serra", "montufar"):
-        raise ValueError(f"kind must be 'montufar' or 'serra'; got {kind!r}.")
+    check_choice(kind, "kind", ("montufar", "serra"))
     p = check_int(p, "p", minimum=3 if kind == "serra" else 1, integral_float=True)
     A, a, c, kappa = _fold(p, kind)
     return ReLUNetwork.from_weights([A[:, None], c[None, :]], [a, np.array([kappa])])

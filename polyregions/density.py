@@ -433,8 +433,7 @@ def local_region_counts(net, X, radius, *, method="exact", n_samples=None, kind=
     n_samples, max_regions, time_limit = _check_method_options(
         method, n_samples, max_regions, time_limit
     )
-    if bound not in (None, "ibp", "lp"):
-        raise ValueError(f"bound must be None, 'ibp' or 'lp'; got {bound!r}.")
+    check_choice(bound, "bound", (None, "ibp", "lp"))
     rng = np.random.default_rng(random_state)
     doms = [neighbourhood(c, radius, kind) for c in X]
     uppers = None

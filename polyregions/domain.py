@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from ._validation import DimensionMismatchError, check_int, check_real
+from ._validation import DimensionMismatchError, check_choice, check_int, check_real
 from ._deprecation import renamed_parameters
 from .lp import bounding_box, chebyshev_ball
 
@@ -397,8 +397,7 @@ class Slice(Domain):
         if p.size < 2:
             raise ValueError("a 2-D slice needs an input of dimension >= 2; use a Box or a "
                              "Slice.segment in 1-D.")
-        if kind not in ("square", "disc"):
-            raise ValueError(f"kind must be 'square' or 'disc'; got {kind!r}.")
+        check_choice(kind, "kind", ("square", "disc"))
         r = check_real(radius, "radius", low=0.0, low_open=True)
         if directions is None:
             D = np.random.default_rng(random_state).normal(size=(2, p.size))

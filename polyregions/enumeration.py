@@ -26,7 +26,7 @@ from .domain import as_domain
 from .network import as_network
 from .serial import enumerate_serial
 from ._errors import InternalError
-from ._validation import check_run_options
+from ._validation import check_choice, check_random_state, check_run_options
 
 __all__ = ["enumerate_regions", "count_regions"]
 
@@ -120,8 +120,7 @@ def _check_engine_options(net, domain, method, seed_point, random_state):
 
     from .subdivision import METHODS, supports
 
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
+    check_choice(method, "method", METHODS)
     if method == "subdivision" and not supports(domain):
         raise ValueError(f"the subdivision engine handles boxes, slices and 2-D polygons, not "
                          f"{domain!r}; use method='lp' (or 'auto').")
@@ -133,7 +132,7 @@ def _check_engine_options(net, domain, method, seed_point, random_state):
         if u.size != domain.dim or not np.all(np.isfinite(u)):
             raise ValueError(f"seed_point must be {domain.dim} finite numbers (domain coordinates); "
                              f"got shape {u.shape}.")
-    np.random.default_rng(random_state)  # raises on a bad random_state
+    check_random_state(random_state)
 
 
 def count_regions(net, domain=None, **kwargs):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int, check_points
+from ._validation import check_choice, check_int, check_points
 from . import richness
 from ._deprecation import keyword_only_flags, renamed_parameters, warn_renamed
 from .results import key_to_pattern, pattern_key
@@ -336,14 +336,13 @@ def sample_patterns(
     """
     net = as_network(net)
     batch_size = check_int(batch_size, "batch_size")
+    check_choice(backend, "backend", ("numpy", "torch"))
     if backend == "numpy":
         if device is not None:
             raise ValueError("device is only meaningful with backend='torch'.")
         pattern_fn = _numpy_patterns(net)
-    elif backend == "torch":
-        pattern_fn = _torch_patterns(net, device)
     else:
-        raise ValueError(f"backend must be 'numpy' or 'torch'; got {backend!r}.")
+        pattern_fn = _torch_patterns(net, device)
 
     if X is not None:
         if domain is not None:

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validation import check_choice
 from . import bounds, constructions
 from ._version import __version__
 from .domain import Ball, Box, WholeSpace, domain_from_dict
@@ -271,8 +272,7 @@ def check_bound(bound, kind="upper", zoo=None):
     -------
     BoundCheckReport
     """
-    if kind not in ("upper", "lower"):
-        raise ValueError(f"kind must be 'upper' or 'lower'; got {kind!r}.")
+    check_choice(kind, "kind", ("upper", "lower"))
     if not callable(bound):
         raise TypeError("bound must be a function f(net, domain) -> int.")
     zoo = load_zoo() if zoo is None else zoo
