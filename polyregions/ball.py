@@ -534,13 +534,15 @@ def facet_in_ball(A, b, j, center, radius, x0=None, *, skip=(), unit=None):
         if dist >= radius:
             return BallFacet(False, None, dist, n_qp)
         q = near[0]
+    if q is None:
+        # DAQP found the facet infeasible (or failed) twice: most likely a row with an empty
+        # face. Left undecided here; the caller tests facetness by LP if it must.
+        return BallFacet(None, None, dist, n_qp)
     # Centred near the facet (its nearest point), boxed to the polytope's own scale.
-    fc = facet_centre(A, b, j, c if q is None else q, min(radius, 1e3 * unit) if unit else radius)
+    fc = facet_centre(A, b, j, q, min(radius, 1e3 * unit) if unit else radius)
     if fc is not None:
         z = fc[0]
-        # No QP point: aim at the centre's projection, the hyperplane's point nearest to it.
-        p = q if q is not None else c + (b[j] - aj @ c) / (aj @ aj) * aj
-        for cand in (_segment_points(A, b, j, (), c, radius, p, z), z):
+        for cand in (_segment_points(A, b, j, (), c, radius, q, z), z):
             if facet_point_certified(A, b, j, cand, c, radius):
                 return BallFacet(True, cand, dist, n_qp, 1)
     return BallFacet(None, None, dist, n_qp, 1)

@@ -223,6 +223,31 @@ def _facet_rows_lp(A, b, rel_tol):
     return np.asarray(keep, dtype=np.intp)
 
 
+def is_facet_row(A, b, j, rel_tol=1e-9):
+    """Whether row ``j`` of ``{A x <= b}`` carries a facet: one LP, as in :func:`facet_rows`.
+
+    Row ``j`` is relaxed by 1 and ``a_j x`` maximised: it is a facet iff the
+    maximum exceeds ``b_j`` by more than ``rel_tol * max(1, |b_j|)``. Rows
+    carrying the same hyperplane as row ``j`` must be left out by the caller.
+
+    >>> A = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]); b = np.array([0.0, 0.0, 1.0])
+    >>> is_facet_row(A, b, 0), is_facet_row(A, b, 2)
+    (True, False)
+    """
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    m, n = A.shape
+    h = highs_solver("facet")
+    hi = b.copy()
+    hi[j] += 1.0
+    pass_dense(h, -A[j], np.full(n, -INF), np.full(n, INF), np.full(m, -INF), hi, A)
+    h.run()
+    st = h.getModelStatus()
+    if st in _UNBOUNDED:
+        return True
+    return bool(st == OPTIMAL and -h.getObjectiveValue() > b[j] + rel_tol * max(1.0, abs(float(b[j]))))
+
+
 def facet_rows(A, b, x0, rel_tol=1e-9, method="auto"):
     """Indices of the rows of ``A x <= b`` that carry facets.
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ball import facet_in_ball, independent_rows, region_in_ball
-from .lp import LP_FEASIBILITY_TOL, chebyshev_lp, facet_rows, inscribed_radius
+from .lp import LP_FEASIBILITY_TOL, QHULL_MAX_DIM, chebyshev_lp, facet_rows, inscribed_radius, is_facet_row
 from .network import ReLUNetwork
 from .results import pattern_rows
 from .scaling import balanced_network, first_layer_offset_scale, first_layer_spread
@@ -313,8 +313,14 @@ class LPEngine:
         if kind in ("empty", "flat"):
             return kind, None, None, ()
         idx, Ay, (by, cv, Rv), y0, hull, hull_thin, to_ell = rows
+        lazy = False
         if independent_rows(Ay):
             groups = [[k] for k in range(len(idx))]  # each row carries a facet: no LP
+        elif hull_thin or Ay.shape[1] > QHULL_MAX_DIM:
+            # Facets would take one LP per row here. A certified "meets" proves the row a
+            # facet (a point of its hyperplane strictly inside every other row) and "misses"
+            # makes the question moot, so only rows both leave open get that LP.
+            groups, lazy = self.ball_row_groups(Ay, by, to_ell), True
         else:
             groups = self.ball_facets(Ay, by, hull, hull_thin, to_ell)
         out = []
@@ -326,6 +332,11 @@ class LPEngine:
                                   skip=group[1:], unit=1.0)
             self.qp_calls += meets.n_qp
             self.lp_calls += meets.n_lp
+            if meets.meets is None and lazy:
+                self.lp_calls += 1
+                keep = np.setdiff1d(np.arange(len(by)), group[1:])
+                if not is_facet_row(Ay[keep], by[keep], int(np.searchsorted(keep, j)), rel_tol=1e-12):
+                    continue  # not a facet: no neighbour across it
             self.undecided_facets += meets.meets is None
             if meets.meets is False:
                 continue  # shared facet outside the ball: not an edge in the domain
@@ -335,6 +346,19 @@ class LPEngine:
             # Undecided: cross it (the neighbour is tested on its own) but record no edge.
             out.append((q, tuple(sorted(neurons.tolist())) if meets.meets else None, False))
         return kind, x0, r, out
+
+    def ball_row_groups(self, A, b, to_ell):
+        """Every row, grouped with the rows carrying the same hyperplane (as in :meth:`ball_facets`)."""
+        norms = np.sqrt(np.einsum("ij,ij->i", A, A))
+        H = np.hstack([A / norms[:, None], (b / norms * to_ell)[:, None]])
+        free = np.ones(len(b), dtype=bool)
+        groups = []
+        for r in range(len(b)):
+            if free[r]:
+                group = np.flatnonzero(free & (np.max(np.abs(H - H[r]), axis=1) <= self.tol.coincide))
+                free[group] = False
+                groups.append(group)
+        return groups
 
     def ball_facets(self, A, b, x0, thin, to_ell):
         """Facet groups: arrays of row indices carrying the same hyperplane (``to_ell``: frame unit / ell)."""

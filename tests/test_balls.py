@@ -363,3 +363,17 @@ def test_undecided_facets_mark_the_graph_incomplete(monkeypatch):
     assert rs.graph.graph["undecided_edges"] == len(lost)
     assert f"graph incomplete: {len(lost)} facets undecided" in rs.status_detail
     assert full.graph_complete and "graph" not in full.status_detail
+
+
+def test_lazy_facet_tests_give_the_same_graph(monkeypatch):
+    # Above QHULL_MAX_DIM the ball path tests facets only where neither certificate decides
+    # (a certified "meets" proves the row a facet). Forced on a 3-D net with redundant rows,
+    # it must give the regions and edges of the qhull facet path, with nothing undecided.
+    from polyregions import lp_engine, random_network
+
+    net, dom = random_network(3, [8, 8], random_state=4), Ball([0.1, 0.0, 0.0], 0.7)
+    ref = enumerate_regions(net, dom)
+    monkeypatch.setattr(lp_engine, "QHULL_MAX_DIM", 2)
+    rs = enumerate_regions(net, dom)
+    assert ref.status == rs.status == "exact" and rs.stats["undecided_facets"] == 0
+    assert np.array_equal(ref.patterns, rs.patterns) and np.array_equal(ref.edges, rs.edges)
