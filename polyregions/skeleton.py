@@ -297,8 +297,14 @@ class Skeleton:
         K1 = K[:, 1].take(idx)
         if n2 % 2 or gap[0::2].any() or not gap[1::2].all() or \
                 not np.array_equal(K1[0::2], K1[1::2]):
-            raise SubdivisionFallback(
-                f"neuron {k}: a 2-face is not crossed exactly twice (degenerate arrangement)")
+            # the truncated first words may collide: decide on the full 128-bit keys
+            live = np.flatnonzero(np.concatenate([np.ones(m, dtype=bool), ~dom]))
+            idx = live[np.lexsort((K[live, 1], K[live, 0]))]
+            Ks = K.take(idx, axis=0)
+            if n2 % 2 or not ((Ks[0::2] == Ks[1::2]).all() and
+                              (Ks[1:-1:2] != Ks[2::2]).any(axis=1).all()):
+                raise SubdivisionFallback(
+                    f"neuron {k}: a 2-face is not crossed exactly twice (degenerate arrangement)")
         fp, fq = idx[0::2] % m, idx[1::2] % m
         nf = n2 // 2
         e2 = e1 + nf

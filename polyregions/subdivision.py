@@ -229,16 +229,20 @@ def _lookup(hc, *queries):
     idx = (key & low).astype(np.intp)
     key >>= np.uint64(nb)
     w1 = allh[:, 1].take(idx)
-    same0 = key[1:] == key[:-1]
     new = np.ones(M, dtype=bool)
-    new[1:] = ~same0 | (w1[1:] != w1[:-1])
+    new[1:] = key[1:] != key[:-1]
+    if (~new[1:] & (w1[1:] != w1[:-1])).any():
+        # the truncated first words collide (about M^2 / 2^(65 - log2 M)): sort on all 128 bits
+        idx = np.lexsort((allh[:, 1], allh[:, 0]))
+        hs = allh.take(idx, axis=0)
+        new[1:] = (hs[1:] != hs[:-1]).any(axis=1)
     grp = np.cumsum(new) - 1
     cell = idx < R
     owner = np.full(grp[-1] + 1 if M else 0, -1, dtype=np.intp)
     owner[grp[cell]] = idx[cell]
     ans = np.empty(M, dtype=np.intp)
     ans[idx] = owner.take(grp)
-    if (same0 & (w1[1:] != w1[:-1])).any() or (ans[R:] < 0).any() or \
+    if (ans[R:] < 0).any() or \
             np.bincount(grp[cell], minlength=len(owner)).max(initial=0) > 1:
         # a facet's side that is not a cell, or a hash collision: undecided here
         raise SubdivisionFallback("a facet's side is not among the cells (or a hash collision)")
