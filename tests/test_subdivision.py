@@ -247,3 +247,18 @@ def test_interrupt_and_progress(monkeypatch, capsys):
     rs = enumerate_regions(net, box, method="subdivision")
     assert rs.status == "lower_bound" and rs.stop_reason == "interrupted"
     assert rs.stats["cells_lower_bound"] >= 2
+
+
+def test_lookup_survives_colliding_truncated_hash_words():
+    # Two cells whose first hash words differ only in the low bits the sort overwrites with
+    # row numbers: the full 128-bit sort must still tell them apart (it once handed 5-[32,32]
+    # to the LP engine).
+    from polyregions.subdivision import _lookup
+
+    hc = np.array([[0xABC0, 7], [0xABC5, 9], [0x1230, 1]], dtype=np.uint64)
+    fa = hc[[1, 0, 2, 1]]
+    fb = hc[[0, 2, 1, 1]]
+    pa, pb = _lookup(hc, fa, fb)
+    assert pa.tolist() == [1, 0, 2, 1] and pb.tolist() == [0, 2, 1, 1]
+    with pytest.raises(Exception, match="not among the cells"):
+        _lookup(hc, np.array([[0xABC0, 8]], dtype=np.uint64))
