@@ -32,7 +32,7 @@ NETS = [
     (64, [16, 16], 0.1),
 ]
 #: Radii of the balls around a data-like point (standardised inputs) for the 64-[16, 16] net.
-DATA_RADII = [0.02, 0.1, 0.2]
+DATA_RADII = [0.02, 0.1, 0.2, 0.3]
 
 
 def run(net, dom, repeats):
@@ -59,14 +59,13 @@ def qp_times(net, dom, n=200, seed=0):
         kind, x0, r, rows = eng.ball_region(A, b, owner)
         if rows is None:
             continue
-        idx, Ay, by = rows[:3]
-        z = np.zeros(Ay.shape[1])
+        idx, Ay, (by, z, radius) = rows[:3]  # rows in the ball's (or the region's) frame
         t = time.perf_counter()
         nearest_point(Ay, by, z)
         t_reg.append(time.perf_counter() - t)
         j = int(rng.integers(len(by)))
         t = time.perf_counter()
-        facet_in_ball(Ay, by, j, z, dom.radius)
+        facet_in_ball(Ay, by, j, z, radius, unit=1.0)
         t_fac.append(time.perf_counter() - t)
     return 1e6 * statistics.median(t_reg), 1e6 * statistics.median(t_fac)
 
@@ -87,7 +86,8 @@ def main(argv=None):
     for r in DATA_RADII:
         cases.append((f"64-[16, 16] at a data point r={r}", net, Ball(centre, r)))
 
-    header = ["case", "regions", "status", "median s", "CPU s", "regions/s", "LPs/region", "QPs/region"]
+    header = ["case", "regions", "status", "median s", "CPU s", "regions/s", "LPs/region", "QPs/region",
+              "undecided facets"]
     if args.qp:
         header += ["QP us (region)", "facet test us"]
     print("| " + " | ".join(header) + " |")
@@ -98,7 +98,8 @@ def main(argv=None):
         rs, wall, cpu = run(net, dom, args.repeats)
         n = max(rs.n_regions, 1)
         row = [label, str(rs.n_regions), rs.status, f"{wall:.2f}", f"{cpu:.2f}", f"{rs.n_regions / wall:.0f}",
-               f"{rs.stats['lp_calls'] / n:.1f}", f"{rs.stats.get('qp_calls', 0) / n:.1f}"]
+               f"{rs.stats['lp_calls'] / n:.1f}", f"{rs.stats.get('qp_calls', 0) / n:.1f}",
+               str(rs.stats.get("undecided_facets", 0))]
         if args.qp:
             row += [f"{v:.0f}" for v in qp_times(net, dom)]
         print("| " + " | ".join(row) + " |", flush=True)
