@@ -42,7 +42,7 @@ Example
 >>> from polyregions.constructions import montufar
 >>> from polyregions.domain import Box
 >>> lb = local_bound(montufar(2, [4, 4]), Box([0.45, 0.45], [0.55, 0.55]))
->>> lb.counts, lb.product, lb.pruned_serra, lb.value
+>>> lb.neuron_counts, lb.product, lb.pruned_serra, lb.value
 (((2, 2, 0), (1, 2, 1)), 8, 77, 8)
 """
 
@@ -52,8 +52,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._deprecation import warn_renamed
 from ._validation import check_choice
-from .bounds import region_sum, serra_upper
+from .arrangements import region_sum
+from .bounds import serra_upper
 from .domain import Ball, Box
 from .lp import INF, OPTIMAL, highs_solver, pass_dense
 from .network import as_network
@@ -116,9 +118,19 @@ class LocalBound:
     bounds: tuple = field(default=(), repr=False, compare=False)
 
     @property
-    def counts(self) -> tuple:
-        """``((unstable, active, dead), ...)`` per layer."""
+    def neuron_counts(self) -> tuple:
+        """``((unstable, active, dead), ...)``: neurons of each kind, per layer.
+
+        Not ``counts``, which everywhere else in the API are region counts.
+        """
         return tuple(zip(self.unstable, self.active, self.dead))
+
+    @property
+    def counts(self) -> tuple:
+        """Deprecated name of :attr:`neuron_counts`."""
+        warn_renamed("LocalBound.counts (neurons per layer, not regions)",
+                     "LocalBound.neuron_counts")
+        return self.neuron_counts
 
 
 # --------------------------------------------------------------- checking
@@ -405,7 +417,7 @@ def local_bound(net, domain, method="ibp") -> LocalBound:
     >>> from polyregions.domain import Box
     >>> net = montufar(2, [4, 4])
     >>> lb = local_bound(net, Box([0.2, 0.5], [0.4, 0.7]))
-    >>> lb.counts, lb.product, lb.pruned_serra, lb.global_serra, lb.value
+    >>> lb.neuron_counts, lb.product, lb.pruned_serra, lb.global_serra, lb.value
     (((1, 2, 1), (4, 0, 0)), 22, 59, 121, 22)
     """
     layers = _bounds_and_status(net, domain, method)

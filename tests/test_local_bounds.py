@@ -64,7 +64,7 @@ def mont44():
 @pytest.mark.parametrize("centre, r, counts, exact, prod, serra", TABLE_6)
 def test_spec_table_ibp(mont44, centre, r, counts, exact, prod, serra):
     lb = local_bound(mont44, box_around(centre, r), method="ibp")
-    assert lb.counts == counts
+    assert lb.neuron_counts == counts
     assert lb.product == prod
     assert lb.pruned_serra == serra
     assert lb.global_serra == 121
@@ -83,7 +83,7 @@ def test_spec_table_lp_is_at_least_as_tight(mont44, centre, r, counts, exact, pr
     assert exact <= lp.value <= ibp.value
     assert_nested(lp.bounds, ibp.bounds)
     # Layer 1 is exact for both methods.
-    assert lp.counts[0] == counts[0]
+    assert lp.neuron_counts[0] == counts[0]
 
 
 def test_lp_resolves_the_centre_box(mont44):
@@ -91,7 +91,7 @@ def test_lp_resolves_the_centre_box(mont44):
     # proves the layer-2 unit IBP left unstable never switches, so the bound
     # becomes exact.
     lp = local_bound(mont44, box_around((0.5, 0.5), 0.05), method="lp")
-    assert lp.counts == ((2, 2, 0), (0, 3, 1))
+    assert lp.neuron_counts == ((2, 2, 0), (0, 3, 1))
     assert lp.value == lp.product == 4
 
 
@@ -103,7 +103,7 @@ def test_one_hidden_layer_is_a_local_arrangement():
     b = np.r_[rng.normal(0, 0.01, 5), 10.0 * np.linalg.norm(W[5])]
     net = ReLUNetwork.from_weights([W, np.ones((1, 6))], [b, [0.0]])
     lb = local_bound(net, box_around((0.0, 0.0), 0.5), method="lp")
-    assert lb.counts == ((5, 1, 0),)
+    assert lb.neuron_counts == ((5, 1, 0),)
     # the always-active unit cuts nothing but still counts in the pruned net
     assert lb.product == 16 and lb.pruned_serra == lb.global_serra == 22
     assert lb.value == 16

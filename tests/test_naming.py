@@ -190,3 +190,12 @@ def test_chao1_flags_are_keyword_only_in_one_order(net):
     s = sample_patterns(net, Box([-1, -1], [1, 1]), 300, random_state=0)
     with pytest.warns(DeprecationWarning):
         assert s.chao1(True) == s.chao1(bias_corrected=True)
+
+
+def test_local_bound_neuron_counts():
+    from polyregions import local_bound
+
+    lb = local_bound(random_network(2, [4, 3], random_state=0), Box([-0.2, -0.2], [0.2, 0.2]))
+    assert [sum(c) for c in lb.neuron_counts] == [4, 3]      # every neuron is of one kind
+    with pytest.warns(DeprecationWarning, match="neuron_counts"):
+        assert lb.counts == lb.neuron_counts
