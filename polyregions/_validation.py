@@ -39,6 +39,7 @@ __all__ = [
     "DimensionMismatchError",
     "ConversionMismatchError",
     "NotANetworkError",
+    "NotADomainError",
     "check_int",
     "check_real",
     "check_time_limit",
@@ -99,6 +100,10 @@ class DimensionMismatchError(ValueError):
 
 class NotANetworkError(TypeError):
     """Something other than a network where a network is expected (or a graph where a dense one is)."""
+
+
+class NotADomainError(TypeError):
+    """Something other than a polyregions Domain (Box, Ball, ...) where a domain is expected."""
 
 
 class ConversionMismatchError(ValueError):

@@ -36,7 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_choice, check_max_regions, check_n_jobs, check_points, check_real, check_time_limit
+from ._validation import (NotADomainError, check_choice, check_max_regions, check_n_jobs,
+                          check_points, check_real, check_time_limit)
 from ._deprecation import renamed_parameters
 from .domain import Ball, Box, Domain, Slice, as_domain
 from .network import as_network
@@ -310,8 +311,9 @@ def count_regions_batch(net, domains, *, max_regions=None, time_limit=None, boun
     domains = list(domains)
     for k, d in enumerate(domains):
         if not isinstance(d, Domain):
-            raise TypeError(f"domains[{k}] is a {type(d).__name__}, not a polyregions Domain "
-                            "(Box, Ball, Slice, ...); neighbourhoods(X, radius) builds them.")
+            raise NotADomainError(f"domains[{k}] is a {type(d).__name__}, not a polyregions "
+                                  "Domain (Box, Ball, Slice, ...); neighbourhoods(X, radius) "
+                                  "builds them.")
         as_domain(d, net)
     check_choice(bound, "bound", _BOUNDS)
     n_jobs = check_n_jobs(n_jobs)

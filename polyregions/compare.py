@@ -58,7 +58,8 @@ import numpy as np
 
 from . import enumeration, richness
 from ._deprecation import renamed_parameters
-from ._validation import NotAnIntegerError, check_choice, check_int, check_level
+from ._validation import (NotADomainError, NotAnIntegerError, check_choice, check_int,
+                          check_level)
 from .distance import boundary_distance_statistics
 from .domain import Domain, Slice, as_domain
 from .estimator_table import EstimatorComparison, EstimatorRow
@@ -176,8 +177,8 @@ def _check_arguments(net, domain, sample_sizes, n_lines, line_length, n_distance
                      time_limit, max_regions, coverage_reference, n_holdout, level, progress):
     net = as_network(net)
     if not isinstance(domain, Domain):
-        raise TypeError(f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, "
-                        f"WholeSpace); got {type(domain).__name__}.")
+        raise NotADomainError(f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, "
+                              f"WholeSpace); got {type(domain).__name__}.")
     domain = as_domain(domain, net)
     sizes = _check_sizes(sample_sizes)
     n_lines = check_int(n_lines, "n_lines", minimum=0)

@@ -45,8 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._deprecation import renamed_parameters, warn_renamed
-from ._validation import (check_choice, check_int, check_max_regions, check_points, check_real,
-                          check_time_limit)
+from ._validation import (NotADomainError, check_choice, check_int, check_max_regions,
+                          check_points, check_real, check_time_limit)
 from .domain import Ball, Box, Domain, as_domain
 from .network import as_network
 
@@ -515,7 +515,7 @@ def compare_data_vs_random(net, X, domain, radius, *, n_random=None, method="exa
     as_network(net)
     X = _check_centers(net, X)
     if not isinstance(domain, Domain):
-        raise TypeError(
+        raise NotADomainError(
             f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, WholeSpace) to draw "
             f"the random centres from; got {type(domain).__name__}."
         )

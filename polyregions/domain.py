@@ -26,7 +26,8 @@ import math
 
 import numpy as np
 
-from ._validation import DimensionMismatchError, check_choice, check_int, check_real
+from ._validation import (DimensionMismatchError, NotADomainError, check_choice, check_int,
+                          check_real)
 from ._deprecation import renamed_parameters
 from .lp import bounding_box, chebyshev_ball
 
@@ -489,7 +490,7 @@ def as_domain(domain, net=None):
             raise ValueError("domain=None needs a network to know the dimension.")
         domain = WholeSpace(net.input_dim)
     if not isinstance(domain, Domain):
-        raise TypeError(
+        raise NotADomainError(
             f"domain must be a Box, Ball, Polytope, WholeSpace, Slice or None; got "
             f"{type(domain).__name__}."
         )

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._deprecation import renamed_parameters, warn_renamed
-from ._validation import check_int, check_level, check_real
+from ._validation import NotADomainError, check_int, check_level, check_real
 from .domain import Domain, as_domain
 from .network import as_network
 from .segments import (check_segment_ends, count_regions_on_segment, count_regions_on_segments,
@@ -71,7 +71,7 @@ def mean_ci(values, level):
 def require_domain(domain, net):
     """``domain`` checked against ``net``; a ``TypeError`` saying what a domain is otherwise."""
     if domain is None or not isinstance(domain, Domain):
-        raise TypeError(
+        raise NotADomainError(
             "domain must be a polyregions Domain, e.g. Box(lo, hi), Ball(center, radius), a "
             "Slice, or WholeSpace(dim) for standard-normal points; got "
             f"{type(domain).__name__}."

@@ -53,10 +53,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._deprecation import warn_renamed
-from ._validation import check_choice
+from ._validation import NotADomainError, check_choice
 from .arrangements import region_sum
 from .bounds import serra_upper
-from .domain import Ball, Box
+from .domain import Ball, Box, Domain
 from .lp import INF, OPTIMAL, highs_solver, pass_dense
 from .network import as_network
 
@@ -138,7 +138,7 @@ def _check(net, domain, method):
     as_network(net)
     check_choice(method, "method", ("ibp", "lp"))
     if not isinstance(domain, (Box, Ball)):
-        raise TypeError(
+        raise (TypeError if isinstance(domain, Domain) else NotADomainError)(
             f"local bounds need a Box (l-infinity ball) or a Ball (l2); got "
             f"{type(domain).__name__}. For another bounded domain pass its bounding Box: the "
             "bound stays valid, only looser."

@@ -109,8 +109,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_max_regions, check_real, check_time_limit
-from .domain import Box
+from ._validation import NotADomainError, check_max_regions, check_real, check_time_limit
+from .domain import Box, Domain
 from .network import as_network
 
 __all__ = ["MilpCount", "count_regions_milp", "interval_bounds"]
@@ -433,6 +433,9 @@ def count_regions_milp(net, domain, *, margin=1e-6, max_regions=10_000, time_lim
 def _check_inputs(net, domain, margin, max_regions, time_limit):
     """The validated ``(net, lo, hi, margin, max_regions)``; ``max_regions=None`` becomes inf."""
     net = as_network(net)
+    if domain is not None and not isinstance(domain, Domain):
+        raise NotADomainError(f"domain must be a polyregions Box; got {type(domain).__name__}. Use "
+                              "polyregions.Box(lo, hi) around the region of interest.")
     if not isinstance(domain, Box):
         raise ValueError(
             f"count_regions_milp needs a Box domain (its big-M constants come from interval "

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_choice, check_int, check_points
+from ._validation import NotADomainError, check_choice, check_int, check_points
 from . import richness
 from ._deprecation import keyword_only_flags, renamed_parameters, warn_renamed
 from .results import key_to_pattern, pattern_key
@@ -365,7 +365,7 @@ def sample_patterns(
                 "pass a domain to sample from (Box, Ball, Slice, ...) or a data set as X=."
             )
         if not isinstance(domain, Domain):
-            raise TypeError(
+            raise NotADomainError(
                 f"domain must be a polyregions Domain (Box, Ball, Polytope, Slice, WholeSpace); "
                 f"got {type(domain).__name__}."
             )

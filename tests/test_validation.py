@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 import polyregions as pr
 from polyregions._validation import (DimensionMismatchError, InvalidArrayError,
                                      InvalidLevelError, InvalidPointsError, NotAnIntegerError,
-                                     NotANetworkError, OutOfRangeError, check_int)
+                                     NotADomainError, NotANetworkError, OutOfRangeError,
+                                     check_int)
 from polyregions.loading import network_from_arrays, network_from_state_dict
 from polyregions.milp import count_regions_milp
 
@@ -140,6 +141,19 @@ NOT_A_NETWORK = {
     "compare_estimators": lambda: pr.compare_estimators("net.npz", BOX),
 }
 
+NOT_A_DOMAIN = {
+    "enumerate_regions": lambda: pr.enumerate_regions(NET, "box"),
+    "count_regions_milp": lambda: count_regions_milp(NET, "box"),
+    "count_regions_batch": lambda: pr.count_regions_batch(NET, ["box"]),
+    "sample_patterns": lambda: pr.sample_patterns(NET, "box", n_samples=3),
+    "line_statistics": lambda: pr.line_statistics(NET, "box", n_lines=2),
+    "boundary_distance_statistics": lambda: pr.boundary_distance_statistics(NET, "box",
+                                                                            n_samples=3),
+    "compare_data_vs_random": lambda: pr.compare_data_vs_random(NET, CENTRES, "box", 0.1),
+    "local_bound": lambda: pr.local_bound(NET, "box"),
+    "compare_estimators": lambda: pr.compare_estimators(NET, "box"),
+}
+
 CASES = [(NAN_WEIGHTS, InvalidArrayError, "NaN"),
          (POINTS_OF_WRONG_DIMENSION, InvalidPointsError, "dimension 2"),
          (DOMAIN_OF_WRONG_DIMENSION, DimensionMismatchError, "dimension 3"),
@@ -147,7 +161,8 @@ CASES = [(NAN_WEIGHTS, InvalidArrayError, "NaN"),
          (bad_time_limit(-1.0), OutOfRangeError, "time_limit"),
          (ZERO_MAX_REGIONS, OutOfRangeError, "max_regions"),
          (BAD_LEVEL, InvalidLevelError, "level"),
-         (NOT_A_NETWORK, NotANetworkError, "ReLUNetwork.from_weights")]
+         (NOT_A_NETWORK, NotANetworkError, "ReLUNetwork.from_weights"),
+         (NOT_A_DOMAIN, NotADomainError, "Box")]
 
 
 def raised(calls):
@@ -187,7 +202,7 @@ def test_classes_keep_the_builtin_bases():
     assert issubclass(InvalidPointsError, TypeError) and issubclass(InvalidArrayError, TypeError)
     for cls in (OutOfRangeError, DimensionMismatchError, InvalidLevelError):
         assert issubclass(cls, ValueError)
-    assert issubclass(NotANetworkError, TypeError)
+    assert issubclass(NotANetworkError, TypeError) and issubclass(NotADomainError, TypeError)
     with pytest.raises(TypeError, match="integer"):
         check_int(True, "n_samples")  # a bool is never a count
 
