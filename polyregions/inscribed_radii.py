@@ -40,8 +40,10 @@ def _prefix_groups(patterns, start):
 
 
 def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
+    # neuron-major (n, R) arrays: every reduction over a region's neurons runs across rows,
+    # which numpy vectorises over the regions (a reduction along short rows does not)
     R, d = X.shape
-    h = X
+    hT = X.T
     vals, norms, groups = [], [], []
     M = np.eye(d)[:, None, :]  # (n_in, groups, d): the previous layer's gradients
     grp_prev = np.zeros(R, dtype=np.intp)
@@ -50,37 +52,39 @@ def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     start = 0
     for W, b, a in zip(Ws, bs, slopes):
         n = W.shape[0]
-        z = h @ W.T + b
+        z = W @ hT
+        z += b[:, None]
         n_in, g = M.shape[0], M.shape[1]
         G = (W @ M.reshape(n_in, g * d)).reshape(n, g, d)  # one GEMM over all groups
-        nrm = np.sqrt(np.einsum("kgd,kgd->gk", G, G))
+        nrm = np.sqrt(np.einsum("kgd,kgd->kg", G, G))  # (n, groups)
         vals.append(z)
         norms.append(nrm)
         groups.append(grp_prev)
-        np.maximum(big, nrm.max(axis=1, initial=0.0).take(grp_prev), out=big)
-        p = patterns[:, start: start + n]
-        same &= ((z > 0) == p).all(axis=1)
+        np.maximum(big, nrm.max(axis=0, initial=0.0).take(grp_prev), out=big)
+        p = patterns[:, start: start + n].T
+        same &= np.logical_and.reduce((z > 0) == p, axis=0)
         start += n
         if start == patterns.shape[1]:
             break
-        h = np.where(z > 0, z, a * z)
+        hT = np.where(z > 0, z, a * z)
         first, grp = _prefix_groups(patterns, start)
-        D = np.where(p[first].T, 1.0, a)  # (n, groups)
+        D = np.where(p[:, first], 1.0, a)  # (n, groups)
         M = D[:, :, None] * G[:, grp_prev[first], :]
         grp_prev = grp
     # distance to each row's hyperplane; a neuron constant on the region gives no row
-    thr = (zero_row * np.maximum(big, 1e-300))[:, None]
+    thr = zero_row * np.maximum(big, 1e-300)
     r = np.full(R, np.inf)
     for z, nrm, grp in zip(vals, norms, groups):
-        Nr = nrm.take(grp, axis=0)
+        Nr = nrm.take(grp, axis=1)
         row = Nr > thr
         q = np.abs(z)
         np.divide(q, Nr, out=q, where=row)
         np.copyto(q, np.inf, where=~row)
-        np.minimum(r, q.min(axis=1), out=r)
+        np.minimum(r, np.minimum.reduce(q, axis=0), out=r)
     if len(b_dom):
         dn = np.linalg.norm(A_dom, axis=1)
-        r = np.minimum(r, ((b_dom - X @ A_dom.T) / dn).min(axis=1))
+        slack = (b_dom[:, None] - A_dom @ X.T) / dn[:, None]
+        np.minimum(r, np.minimum.reduce(slack, axis=0), out=r)
     return r, same
 
 
