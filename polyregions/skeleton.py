@@ -420,7 +420,11 @@ class Skeleton:
         wgt = np.zeros((m_dom + self.n_neurons, 2), dtype=np.uint64)
         wgt[m_dom:] = np.random.default_rng(_HASH_SEED + 1).integers(
             0, 2**63, size=(self.n_neurons, 2), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        wz = np.ascontiguousarray(wgt.take(Zv, axis=0).transpose(2, 1, 0))  # (2, d, nV)
+        wT = np.ascontiguousarray(wgt.T)
+        wz = np.empty((2, d, nV), dtype=np.uint64)  # weight of each vertex's hyperplanes
+        for w in range(2):
+            for j in range(d):
+                wT[w].take(Zv[:, j], out=wz[w, j])
         # T[:, code, v]: hash of the cell in orthant ``code`` at v (subset sums of the open bits)
         T = np.empty((2, 2**d, nV), dtype=np.uint64)
         T[:, 0] = self._bit_hashes(bits, wgt[m_dom:]).T
