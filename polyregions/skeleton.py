@@ -316,16 +316,14 @@ class Skeleton:
         else:
             cp, jp = np.divmod(fp, d - 1)
             cq, jq = np.divmod(fq, d - 1)
-            ZF = Zc[cp, : d - 1]
-            ZF[np.arange(nf), jp] = hid
-            ZG = Zc[cq, : d - 1]
-            ZG[np.arange(nf), jq] = hid
-            # the 128-bit hash already names the 2-face's hyperplanes; a cheap cross-check
-            if not np.array_equal(ZF.sum(axis=1), ZG.sum(axis=1)):
-                raise SubdivisionFallback(f"neuron {k}: a crossed 2-face has inconsistent hyperplanes")
+            # the new edge lies on the crossed edge's hyperplanes with the relaxed one replaced
+            # by the new neuron (the 128-bit match says both edges name the same 2-face, so
+            # the same hyperplanes: the hash covers every hyperplane not containing it)
+            ZF = Ze[e1:e2]
+            Zc.take(cp, axis=0, out=ZF)
+            ZF.reshape(-1)[np.arange(nf) * (d - 1) + jp] = hid
             Ea[e1:e2] = w0 + cp
             Eb[e1:e2] = w0 + cq
-            Ze[e1:e2] = ZF
             J[e1:e2, 0] = jp
             J[e1:e2, 1] = jq
         K.take(idx[0::2], axis=0, out=H[e1:e2])
