@@ -45,7 +45,7 @@ from .partition import (SPLITS, check_cross_edges, cross_candidates, make_plan, 
                         plan_parts, resolve_split)
 from .results import RegionSet
 from .serial import enumerate_serial
-from ._validation import check_run_options
+from ._validation import check_int, check_run_options
 
 __all__ = ["plan_parts", "enumerate_distributed", "map_batch", "local_cluster", "SPLITS"]
 
@@ -234,8 +234,7 @@ def enumerate_distributed(net, domain=None, *, client=None, n_jobs=1, n_parts=No
     net = as_network(net)
     domain = as_domain(domain, net)
     tol, n_jobs = check_run_options(tolerances, max_regions, time_limit, n_jobs)
-    if n_parts is not None and (int(n_parts) != n_parts or n_parts < 1):
-        raise ValueError(f"n_parts must be a positive integer; got {n_parts!r}.")
+    check_int(n_parts, "n_parts", allow_none=True, integral_float=True)
     if engine_kwargs.pop("seed_point", None) is not None:
         raise ValueError("seed_point does not apply to a distributed run (each part draws its "
                          "own seed); drop it or run without client=/resume=.")

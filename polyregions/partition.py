@@ -40,6 +40,7 @@ import math
 
 import numpy as np
 
+from ._validation import check_choice, check_int, check_tolerances
 from .domain import Domain, Ball, Box, Polytope, Slice, WholeSpace, as_domain
 from .network import as_network
 from .serial import enumerate_serial
@@ -225,16 +226,14 @@ def plan_parts(net, domain, n_parts, random_state=0, tolerances=None, split="box
     """
     net = as_network(net)
     domain = as_domain(domain, net)
-    if int(n_parts) != n_parts or n_parts < 1:
-        raise ValueError(f"n_parts must be a positive integer; got {n_parts!r}.")
-    tol = Tolerances() if tolerances is None else tolerances
+    n_parts = check_int(n_parts, "n_parts", integral_float=True)
+    tol = check_tolerances(tolerances)
     return make_plan(net, domain, int(n_parts), split, random_state, tol)[0]
 
 
 def resolve_split(net, domain, split="auto", method="auto"):
     """The cut ``split`` means: ``"auto"`` resolved (see :func:`plan_parts`)."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}; got {split!r}.")
+    check_choice(split, "split", SPLITS)
     return _auto_split(net, domain, method) if split == "auto" else split
 
 
