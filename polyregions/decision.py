@@ -19,6 +19,13 @@ float64 in the original coordinates; a cell counts iff that radius exceeds
 domain's width. So the decision is unchanged by positive rescaling of the
 weights or of the input, and in boxes of any width.
 
+Like a :class:`~polyregions.results.RegionSet`, the result carries a
+``status`` in the project's vocabulary: a cell is dropped only when a
+solver proves it empty; a feasible cell whose radius is proved below the
+tolerance is counted in ``n_thin`` (``"exact_at_resolution"``), and a cell
+no solver could decide in ``n_undecided`` (``"lower_bound"``: ``n_crossed``
+is then only a lower bound).
+
 Example
 -------
 >>> import numpy as np
@@ -39,7 +46,8 @@ from .polytope import clip_rows_to_ball
 from .ball import region_in_ball
 from .lp import chebyshev_lp, inscribed_radius
 from .network import ReLUNetwork
-from .results import RegionSet, region_halfspaces
+from .results import (EXACT, EXACT_AT_RESOLUTION, LOWER_BOUND, RegionSet,
+                      region_halfspaces)
 from .scaling import first_layer_offset_scale, first_layer_spread
 
 __all__ = ["DecisionBoundary", "decision_boundary", "region_scores"]
@@ -100,12 +108,22 @@ class DecisionBoundary:
         The region of each segment.
     segment_classes : ndarray of intp, shape (k, 2), or None
         The two classes each segment separates.
+    n_thin : int
+        Cells (class, region) proved feasible but thinner than the radius
+        tolerance: not counted as winning (a crossing only at resolution).
+    n_undecided : int
+        Cells no solver could decide: not counted as winning, so a region
+        holding one may be crossed without being listed.
+    run_status : str
+        The RegionSet's status (an incomplete run lists only the regions found).
 
     Examples
     --------
     >>> db = DecisionBoundary(np.array([1]), ((0,), (0, 1)), 2, None, None, None)
-    >>> db.n_crossed, db.fraction_crossed
-    (1, 0.5)
+    >>> db.n_crossed, db.fraction_crossed, db.status
+    (1, 0.5, 'exact')
+    >>> DecisionBoundary(np.array([1]), ((0,), (0, 1)), 2, None, None, None, n_undecided=1).status
+    'lower_bound'
     """
 
     regions: np.ndarray
@@ -114,6 +132,36 @@ class DecisionBoundary:
     segments: np.ndarray | None
     segment_regions: np.ndarray | None
     segment_classes: np.ndarray | None
+    n_thin: int = 0
+    n_undecided: int = 0
+    run_status: str = EXACT
+
+    @property
+    def status(self) -> str:
+        """``"exact"``, ``"exact_at_resolution"`` (thin cells or such a run) or ``"lower_bound"``.
+
+        ``"lower_bound"`` when a cell is undecided or the run did not finish:
+        ``n_crossed`` may then miss crossed regions.
+        """
+        if self.n_undecided or self.run_status not in (EXACT, EXACT_AT_RESOLUTION):
+            return LOWER_BOUND
+        if self.n_thin or self.run_status == EXACT_AT_RESOLUTION:
+            return EXACT_AT_RESOLUTION
+        return EXACT
+
+    @property
+    def status_detail(self) -> str:
+        """Why the status is what it is, in words."""
+        parts = []
+        if self.run_status != EXACT:
+            parts.append(f"the region run is {self.run_status}")
+        if self.n_undecided:
+            parts.append(f"{self.n_undecided} class cells undecided (not counted as winning)")
+        if self.n_thin:
+            parts.append(f"{self.n_thin} class cells thinner than the radius tolerance "
+                         "(not counted as winning)")
+        st = self.status
+        return st if not parts else f"{st}: " + "; ".join(parts)
 
     @property
     def n_crossed(self) -> int:
@@ -132,7 +180,8 @@ class DecisionBoundary:
         return float(np.sum(np.linalg.norm(self.segments[:, 1] - self.segments[:, 0], axis=1)))
 
     def __repr__(self):
-        return f"DecisionBoundary(n_crossed={self.n_crossed}, n_regions={self.n_regions})"
+        return (f"DecisionBoundary(n_crossed={self.n_crossed}, n_regions={self.n_regions}, "
+                f"status={self.status!r})")
 
 
 def decision_boundary(rs, *, pieces=None):
@@ -150,6 +199,10 @@ def decision_boundary(rs, *, pieces=None):
     Returns
     -------
     DecisionBoundary
+        Its ``status`` is ``"lower_bound"`` when a cell could not be decided
+        (``n_undecided``) or the run is incomplete, ``"exact_at_resolution"``
+        when a cell was proved thinner than the radius tolerance (``n_thin``)
+        or the run is exact only at resolution, else ``"exact"``.
 
     Examples
     --------
@@ -160,8 +213,8 @@ def decision_boundary(rs, *, pieces=None):
     >>> net = ReLUNetwork.from_weights([[[1.0], [-1.0]], [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]],
     ...                                [[0.0, 0.0], [-0.5, -0.5, 0.0]])
     >>> db = decision_boundary(enumerate_regions(net, Box([-2.0], [2.0])))
-    >>> db.n_crossed, db.winners
-    (2, ((1, 2), (0, 2)))
+    >>> db.n_crossed, db.winners, db.status
+    (2, ((1, 2), (0, 2)), 'exact')
     """
     if not isinstance(rs, RegionSet):
         raise TypeError(f"decision_boundary needs a RegionSet (from enumerate_regions); got "
@@ -190,6 +243,7 @@ def decision_boundary(rs, *, pieces=None):
             spread = first_layer_spread(rs.network, dom.input_map) if dense else 0.0
             cap = tol.radius_cap * (spread if spread > 0 else max(lam, dom.scale))
     winners, crossed = [], []
+    n_thin = n_undecided = 0
     segs, seg_reg, seg_cls = [], [], []
     for i in range(rs.n_regions):
         A, b, _ = region_halfspaces(rs.network, dom, rs.patterns[i], tol.zero_row)
@@ -208,9 +262,12 @@ def decision_boundary(rs, *, pieces=None):
             if np.any(bc[const] <= 0):
                 continue  # a score never above a parallel one: no interior
             Ac, bc = Ac[~const], bc[~const]
-            if _cell_wins(np.vstack([A, Ac]), np.concatenate([b, bc]), ball, cap, lam, tol,
-                          rs.interior_points[i], rs.radii[i]):
+            kind = _cell_kind(np.vstack([A, Ac]), np.concatenate([b, bc]), ball, cap, lam, tol,
+                              rs.interior_points[i], rs.radii[i])
+            if kind == "wins":
                 won.append(c)
+            n_thin += kind == "thin"
+            n_undecided += kind == "undecided"
         winners.append(tuple(won))
         if len(won) > 1:
             crossed.append(i)
@@ -222,35 +279,51 @@ def decision_boundary(rs, *, pieces=None):
         seg_regions = np.array(seg_reg, dtype=np.intp)
         seg_classes = np.array(seg_cls, dtype=np.intp).reshape(-1, 2)
     return DecisionBoundary(np.array(crossed, dtype=np.intp), tuple(winners), rs.n_regions,
-                            segments, seg_regions, seg_classes)
+                            segments, seg_regions, seg_classes, n_thin=int(n_thin),
+                            n_undecided=int(n_undecided), run_status=rs.status)
 
 
-def _cell_wins(A, b, ball, cap, lam, tol, x_ref, L):
-    """Whether the cell ``{A u <= b}`` (inside ``ball``) has a certified radius above ``tol.radius * ell``.
+def _cell_kind(A, b, ball, cap, lam, tol, x_ref, L):
+    """Decide the cell ``{A u <= b}`` (inside ``ball``): ``"wins"``, ``"empty"``, ``"thin"`` or ``"undecided"``.
 
     The engine's rule (:mod:`polyregions.tolerances`): rows of unit norm, the
     LP in coordinates ``y = (u - x_ref) / L`` (the region's interior point
     and radius), the radius recomputed in float64 in the original
-    coordinates, ``ell = max(|x0|_inf, r, lam)`` the cell's local scale.
+    coordinates, ``ell = max(|x0|_inf, r, lam)`` the cell's local scale. It
+    wins when that radius exceeds ``tol.radius * ell``; it is ``"empty"``
+    only when HiGHS proves the LP infeasible (or the ball certificate proves
+    it misses the ball); ``"thin"`` when its radius is proved at most a few
+    times the tolerance (the engine's thin band); otherwise ``"undecided"``.
     """
     norms = np.sqrt(np.einsum("ij,ij->i", A, A))
     An, bn = A / norms[:, None], b / norms
     L = float(L) if L > 0 else 1.0
     s = (bn - An @ x_ref) / L
     if ball is None:
-        st, y, _ = chebyshev_lp(An, s, radius_cap=cap / L)
+        st, y, t = chebyshev_lp(An, s, radius_cap=cap / L)
+        if st == "infeasible":
+            return "empty"
         if st != "optimal":
-            return False
+            return "undecided"
+        bound = t * L  # the LP's radius in the original coordinates
     else:
         c, R = ball
         fit = region_in_ball(An, s, (np.asarray(c, dtype=np.float64) - x_ref) / L, R / L, rtol=1e-3)
-        if fit.meets is not True:
-            return False
+        if fit.meets is False:
+            return "empty"
+        bound = fit.radius_bound * L
+        if fit.point is None:
+            ell = max(float(np.max(np.abs(x_ref), initial=0.0)), lam)
+            return "thin" if bound <= tol.radius * ell else "undecided"
         y = fit.point
     x0 = x_ref + L * y
     r = inscribed_radius(An, bn, x0, ball)
-    ell = max(float(np.max(np.abs(x0), initial=0.0)), r, lam)
-    return r > tol.radius * ell
+    # As the engine: the LP path's scale includes the LP radius, the ball path's the certified one.
+    ell = max(float(np.max(np.abs(x0), initial=0.0)), max(r, bound if ball is None else r, 0.0), lam)
+    if r > tol.radius * ell:
+        return "wins"
+    # The LP's own radius (an upper bound up to its tolerance) says how thin it is.
+    return "thin" if bound <= 4 * tol.radius * ell else "undecided"
 
 
 def _pieces(rs, i, S, s, won, segs, seg_reg, seg_cls):

@@ -191,8 +191,10 @@ def bound_metric(domain, method="lp"):
 def decision_metric(domain):
     """Regions in ``domain`` and how many the decision boundary crosses.
 
-    Records ``regions``, ``crossed`` and, in 2-D, ``length`` (of the
-    boundary inside the domain).
+    Records ``regions``, ``crossed``, ``undecided`` (class cells no solver
+    decided: when non-zero, ``crossed`` is only a lower bound; see
+    :attr:`~polyregions.decision.DecisionBoundary.status`) and, in 2-D,
+    ``length`` (of the boundary inside the domain).
 
     Examples
     --------
@@ -200,7 +202,7 @@ def decision_metric(domain):
     >>> from polyregions import Box, ReLUNetwork
     >>> net = ReLUNetwork.from_weights([np.eye(2), [[1.0, 0.0]]], [np.zeros(2), [-0.25]])
     >>> decision_metric(Box([-1, -1], [1, 1]))(net)
-    {'regions': 4.0, 'crossed': 2.0, 'length': 2.0}
+    {'regions': 4.0, 'crossed': 2.0, 'undecided': 0.0, 'length': 2.0}
     """
     from .decision import decision_boundary
     from .enumeration import enumerate_regions
@@ -208,7 +210,8 @@ def decision_metric(domain):
     def metric(net):
         rs = enumerate_regions(net, domain)
         db = decision_boundary(rs)
-        out = {"regions": float(rs.n_regions), "crossed": float(db.n_crossed)}
+        out = {"regions": float(rs.n_regions), "crossed": float(db.n_crossed),
+               "undecided": float(db.n_undecided)}
         if db.segments is not None:
             out["length"] = db.length
         return out

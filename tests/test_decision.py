@@ -111,3 +111,52 @@ def test_decision_in_a_box_1e8_wide_matches_the_whole_space():
     whole = _winners_by_pattern(enumerate_regions(net, None, method="lp"))
     wide = _winners_by_pattern(enumerate_regions(net, Box([-1e8, -1e8], [1e8, 1e8]), method="lp"))
     assert wide == whole
+
+
+def test_undecided_cell_makes_the_result_a_lower_bound(monkeypatch):
+    import polyregions.decision as dec
+
+    net = random_network(2, [8, 8], output_dim=3, bias_std=0.3, random_state=3)
+    rs = enumerate_regions(net, Box([-1, -1], [1, 1]))
+    exact = decision_boundary(rs, pieces=False)
+    assert exact.status == "exact" and exact.n_undecided == 0 and exact.n_thin == 0
+    assert exact.status_detail == "exact" and "status='exact'" in repr(exact)
+    # The oracle: dense sampling finds crossings in a region whose cells are then decided.
+    sampled = _sampled_crossings(rs)
+    assert sampled and sampled <= set(exact.regions.tolist())
+    # The LP of one cell fails: that cell is undecided, never silently "not winning".
+    real, calls = dec.chebyshev_lp, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        return ("error", None, None) if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(dec, "chebyshev_lp", flaky)
+    db = decision_boundary(rs, pieces=False)
+    assert db.n_undecided == 1 and db.status == "lower_bound"
+    assert "1 class cells undecided" in db.status_detail and "lower_bound" in repr(db)
+    assert db.n_crossed >= exact.n_crossed - 1
+    # A proved-empty cell (infeasible) stays decided: the result stays exact.
+    monkeypatch.setattr(dec, "chebyshev_lp", lambda *a, **k: ("infeasible", None, None))
+    db = decision_boundary(rs, pieces=False)
+    assert db.status == "exact" and db.n_crossed == 0
+
+
+def test_undecided_ball_cell_and_incomplete_run(monkeypatch):
+    import polyregions.decision as dec
+    from polyregions.ball import BallRegion
+
+    net = random_network(2, [8, 8], output_dim=4, bias_std=0.3, random_state=4)
+    rs = enumerate_regions(net, Ball([0.2, 0.0], 0.9))
+    assert decision_boundary(rs, pieces=False).status == "exact"
+    # The certificate neither proves the cell meets the ball nor that it misses it.
+    undecided = BallRegion(None, None, -np.inf, 1.0, -np.inf, None, 0.0, 0, 0)
+    monkeypatch.setattr(dec, "region_in_ball", lambda *a, **k: undecided)
+    db = decision_boundary(rs, pieces=False)
+    assert db.n_crossed == 0 and db.n_undecided > 0 and db.status == "lower_bound"
+    monkeypatch.undo()
+    # An incomplete run can miss crossed regions: a lower bound too.
+    part = enumerate_regions(net, Ball([0.2, 0.0], 0.9), max_regions=3)
+    with pytest.warns(RuntimeWarning, match="incomplete"):
+        db = decision_boundary(part, pieces=False)
+    assert db.status == "lower_bound" and "lower_bound" in db.status_detail
