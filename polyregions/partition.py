@@ -100,10 +100,26 @@ class _Part(Domain):
             from .ball import chebyshev_in_ball
 
             A, b = self.halfspaces
-            cap = np.inf if self.bounded else Tolerances().radius_cap * self.scale
-            res = chebyshev_in_ball(A, b, ball=self.ball, radius_cap=cap)
-            self._inner = (None, 0.0) if res is None or res[0] is None else res
+            # Solved in the parent's frame (centred, its width as unit): HiGHS's absolute
+            # tolerances then mean the same at any scale (a 1e8-wide box gave it garbage).
+            c, L = self._frame()
+            norms = np.linalg.norm(A, axis=1)
+            An, bn = A / norms[:, None], (b / norms - (A / norms[:, None]) @ c) / L
+            ball = None if self.ball is None else ((self.ball[0] - c) / L, self.ball[1] / L)
+            cap = np.inf if self.bounded else Tolerances().radius_cap
+            res = chebyshev_in_ball(An, bn, ball=ball, radius_cap=cap)
+            self._inner = (None, 0.0) if res is None or res[0] is None else (c + L * res[0], L * res[1])
         return self._inner
+
+    def _frame(self):
+        """Centre and unit of the parent domain (the frame the part's LP is solved in)."""
+        L = float(self.scale) if self.scale > 0 else 1.0
+        if self.ball is not None:
+            return np.asarray(self.ball[0], dtype=np.float64), L
+        lo, hi = getattr(self.parent, "lo", None), getattr(self.parent, "hi", None)
+        if lo is not None and np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)):
+            return 0.5 * (np.asarray(lo, dtype=np.float64) + np.asarray(hi, dtype=np.float64)), L
+        return np.zeros(self.dim), L
 
     def sample(self, n, random_state=None):
         """Uniform points in the part's inscribed ball: strictly inside and generic."""
@@ -201,7 +217,8 @@ def plan_parts(net, domain, n_parts, random_state=0, tolerances=None, split="box
         regular grid with each cut moved by up to 10 % of a cell.
     tolerances : Tolerances, optional
         A cell whose intersection with the domain is no thicker than
-        ``tolerances.radius * scale`` holds no region and is dropped.
+        ``tolerances.radius`` times the smallest local scale ``max(|x|_inf,
+        lam)`` over the cell (the engine's rule) holds no region and is dropped.
     split : {"boxes", "first_layer", "auto"}, default "boxes"
         ``"boxes"`` cuts along axes: a region met by a cut is enumerated in
         every part it meets (duplicated pieces). ``"first_layer"`` cuts along
@@ -350,6 +367,7 @@ def _vertex_sample(G, g, domain, lo, hi, rng, m=4000):
 def _parts_from_cuts(domain, net, cuts, tol):
     """The grid cells cut at ``cuts`` (one array per axis), intersected with the domain."""
     lo, hi, open_ends = _extent(domain, net)
+    lam = _offset_scale(net, domain)
     edges = []
     for a, c in enumerate(cuts):
         first, last = (-np.inf, np.inf) if open_ends else (lo[a], hi[a])
@@ -363,8 +381,11 @@ def _parts_from_cuts(domain, net, cuts, tol):
         else:
             part = _Part.box(domain, plo, phi, len(parts))
         if domain.ball is not None or isinstance(domain, Polytope):
-            # Corners of a ball's box, or cells outside a polytope, hold no region.
-            if part.inscribed_ball()[1] <= tol.radius * domain.scale:
+            # Corners of a ball's box, or cells outside a polytope, hold no region: dropped
+            # only below the engine's radius threshold for every point of the cell (the
+            # local scale max(|x|_inf, r, lam) is at least ``floor`` there), never by width.
+            floor = max(float(np.max(np.maximum(np.maximum(plo, -phi), 0.0))), lam)
+            if part.inscribed_ball()[1] <= tol.radius * floor:
                 continue
             part.index = len(parts)
         part.cuts = cuts
@@ -378,6 +399,14 @@ def _first_layer(net, domain):
     n1 = net.widths[0]
     G, g = net.affine_preactivations(np.ones(net.n_neurons, dtype=bool), domain.input_map)
     return G[:n1], g[:n1]
+
+
+def _offset_scale(net, domain):
+    """The engine's ``lam`` (first-layer offset scale; 0 for general networks)."""
+    from .network import ReLUNetwork
+    from .scaling import first_layer_offset_scale
+
+    return first_layer_offset_scale(net, domain.input_map) if isinstance(net, ReLUNetwork) else 0.0
 
 
 def _domain_rows(domain):
@@ -470,7 +499,9 @@ def _facet_between(net, domain, tol, p, k, x=None, y=None):
     neuron changes sign there in a generic net: the deeper neurons see
     neuron ``k`` at zero from both sides), so this decides the edges between
     two cells. The facet is ``(d-1)``-dimensional iff a ``(d-1)``-ball
-    thicker than ``tolerances.empty`` fits in it. Without LP: where the
+    thicker than ``tolerances.empty`` times the local scale ``max(|u|_inf,
+    r, lam)`` at its centre ``u`` fits in it (the engine's rule, not the
+    domain's width). Without LP: where the
     segment from ``x`` (inside ``p``) to ``y`` (inside its neighbour) crosses
     the hyperplane, every row's slack over its norm bounds from below the
     radius of such a ball (a certificate, never a refusal). Otherwise one
@@ -486,7 +517,11 @@ def _facet_between(net, domain, tol, p, k, x=None, y=None):
     A, b = np.vstack([A[keep], Ad]), np.concatenate([b[keep], bd])
     na = float(np.linalg.norm(G[k]))
     a, beta = G[k] / na, -g[k] / na  # the hyperplane a.u = beta
-    eps = tol.empty * domain.scale
+    lam = _offset_scale(net, domain)
+
+    def thick(u, r):
+        return r > tol.empty * max(float(np.max(np.abs(u), initial=0.0)), r, lam)
+
     ball = domain.ball
     if x is not None and y is not None:
         fx, fy = float(a @ x - beta), float(a @ y - beta)
@@ -495,9 +530,11 @@ def _facet_between(net, domain, tol, p, k, x=None, y=None):
             r = _radius_at(A, b, u)
             if ball is not None:
                 r = min(r, ball[1] - float(np.linalg.norm(u - ball[0])))
-            if r > eps:
+            if thick(u, r):
                 return True, False
     x0 = beta * a
+    # |u|_inf >= |beta| / sqrt(d) on the whole hyperplane: a floor of the local scale there.
+    eps = tol.empty * max(abs(float(beta)) / math.sqrt(domain.dim), lam)
     if ball is not None:
         c, R = ball
         off = float(a @ c - beta)
@@ -507,7 +544,7 @@ def _facet_between(net, domain, tol, p, k, x=None, y=None):
         r = _radius_at(A, b, x0)
         if ball is not None:
             r = min(r, R - abs(off))
-        return r > eps, False
+        return thick(x0, r), False
     N = np.linalg.svd(a[None, :])[2][1:].T  # orthonormal basis of the hyperplane's directions
     An, bn = A @ N, b - A @ x0
     row = np.linalg.norm(A, axis=1)
@@ -519,9 +556,17 @@ def _facet_between(net, domain, tol, p, k, x=None, y=None):
         ball = (N.T @ c, float(np.sqrt(R * R - off * off)))
     if len(bn) == 0 and ball is None:
         return True, False
-    cap = np.inf if domain.bounded else tol.radius_cap * domain.scale
+    # The LP in units of the domain's width on unit rows (HiGHS's tolerances are absolute).
+    L = float(domain.scale) if domain.scale > 0 else 1.0
+    rn = np.linalg.norm(An, axis=1)
+    An, bn = An / rn[:, None], bn / rn / L
+    if ball is not None:
+        ball = (ball[0] / L, ball[1] / L)
+    cap = np.inf if domain.bounded else tol.radius_cap
     res = chebyshev_in_ball(An, bn, ball=ball, radius_cap=cap)
-    return res is not None and res[0] is not None and res[1] > eps, True
+    if res is None or res[0] is None:
+        return False, True
+    return thick(x0 + L * (N @ res[0]), L * res[1]), True
 
 
 def _radius_at(A, b, x):
