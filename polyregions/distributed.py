@@ -138,7 +138,8 @@ class _Run:
     def result(self, complete, stop_reason, stats):
         t = time.perf_counter()
         m = self.merge.merged(*(self.extra or (None, None)))
-        patterns = np.unpackbits(m["packed"], axis=1, count=self.net.n_neurons).astype(bool)
+        # 0/1 bytes viewed as bool: no second R x N copy.
+        patterns = np.unpackbits(m["packed"], axis=1, count=self.net.n_neurons).view(bool)
         self.merge_seconds += time.perf_counter() - t
         stats = dict(stats)
         stats["distributed"] = dict(stats.get("distributed", {}),
