@@ -1,9 +1,12 @@
 """Scale-out on a dask LocalCluster: speed-up, CPU per worker, duplicated pieces, merge cost.
 
-The lead's run on a quiet machine (the 1.7x target: 2 workers against one core, a run of
-over 20 s serially; about 4 minutes)::
+The lead's run on a quiet machine (the 1.7x target: 2 workers against one core on a run of
+over 20 s serially; about 5 minutes, 4.3 GB peak in the serial run)::
 
-    python benchmarks/bench_distributed.py --net 4-34,34 --workers 2 --repeat 3
+    python benchmarks/bench_distributed.py --net 2-600,600 --workers 2 --repeat 3
+
+(2-D because the subdivision engine handed 4-[34,34] and 3-[112,112] to the LP search -- "a
+facet's side is not among the cells" -- and stops 3-[128,128] at its 8 GiB budget.)
 
 One fixed-seed He-normal net (biases N(0, bias_std^2)) in [-1, 1]^d is
 enumerated
@@ -27,8 +30,9 @@ dask does, then the edge checks spread evenly, then the merge): serial CPU
 much as the code; the CPU columns and the load average are printed beside
 them for that reason.
 
-    python benchmarks/bench_distributed.py --net 4-24,24 --workers 2 --parts 2 4   # quick
-    python benchmarks/bench_distributed.py --method lp --net 4-16,16 --ball         # LP engine
+    python benchmarks/bench_distributed.py --net 2-300,300 --workers 1 2 4 8          # scaling
+    python benchmarks/bench_distributed.py --method lp --ball --net 3-16,16 --workers 2 \
+        --parts 4 8 16 32 --splits first_layer                                        # LP engine
 """
 
 from __future__ import annotations
@@ -67,12 +71,13 @@ def cluster(n):
 
 
 def peak_mb(client):
-    import resource
+    """Each worker's peak resident memory (VmHWM: getrusage's maxrss is inherited across exec)."""
 
-    def rss():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def hwm():
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
 
-    return sorted(client.run(rss).values(), reverse=True)
+    return sorted(client.run(hwm).values(), reverse=True)
 
 
 def makespan(part_cpu, n, tail=0.0):
@@ -101,7 +106,7 @@ def check(rs, serial):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--net", default="4-34,34", help="DIM-WIDTH,WIDTH,... (default 4-34,34)")
+    ap.add_argument("--net", default="2-600,600", help="DIM-WIDTH,WIDTH,... (default 2-600,600)")
     ap.add_argument("--bias-std", type=float, default=0.01)
     ap.add_argument("--method", default="subdivision", help="engine (default subdivision)")
     ap.add_argument("--ball", action="store_true", help="the unit ball instead of the box")
