@@ -285,7 +285,7 @@ def chao1_ci(counts, level=0.95, *, bias_corrected=False, small_sample=False):
     n, s_obs, f1, f2 = _basics(c)
     f0 = _f0_hat(n, f1, f2, bias_corrected, small_sample)
     if f0 > 0.0:
-        var = chao1_variance(c, small_sample, bias_corrected=bias_corrected)
+        var = chao1_variance(c, small_sample=small_sample, bias_corrected=bias_corrected)
         factor = math.exp(z * math.sqrt(math.log1p(var / f0**2)))
         return (float(s_obs + f0 / factor), float(s_obs + f0 * factor))
     sd = math.sqrt(_observed_variance(c, n))

@@ -56,14 +56,18 @@ def test_renamed_keywords_warn_and_agree(net, call, old, new):
 
 def test_segment_ends_are_start_and_end(net):
     start, end = [-1.0, -0.5], [1.0, 0.7]
-    with pytest.warns(DeprecationWarning, match=r"use segment_breakpoints\(start=\.\.\.\)"):
+    with pytest.warns(DeprecationWarning) as caught:
         old = segment_breakpoints(net, a=start, b=end)
+    assert sorted(str(w.message).split("use ")[1] for w in caught) == [
+        "segment_breakpoints(end=...).", "segment_breakpoints(start=...)."]
     np.testing.assert_array_equal(old, segment_breakpoints(net, start=start, end=end))
     with pytest.warns(DeprecationWarning, match="end="):
         assert count_regions_on_segment(net, start, b=end) == count_regions_on_segment(
             net, start, end) == 1 + old.size
-    with pytest.warns(DeprecationWarning, match="start="):
+    with pytest.warns(DeprecationWarning) as caught:
         s = Slice.segment(a=start, b=end)
+    assert sorted(str(w.message).split("use ")[1] for w in caught) == [
+        "segment(end=...).", "segment(start=...)."]
     np.testing.assert_array_equal(s.to_input([[0.0], [1.0]]), [start, end])
     assert Slice.segment(start=start, end=end).to_dict() == s.to_dict()
 

@@ -97,7 +97,7 @@ def non_integer_count(x):
         "sample_patterns(n_samples)": lambda: pr.sample_patterns(NET, BOX, n_samples=x),
         "boundary_distance_statistics(n_samples)": lambda: pr.boundary_distance_statistics(
             NET, BOX, n_samples=x),
-        "compare_estimators(n_samples)": lambda: pr.compare_estimators(NET, BOX, n_samples=x),
+        "compare_estimators(sample_sizes)": lambda: pr.compare_estimators(NET, BOX, sample_sizes=x),
         "line_statistics(n_lines)": lambda: pr.line_statistics(NET, BOX, n_lines=x),
         "random_network(widths)": lambda: pr.random_network(2, [x]),
         "Box.sample": lambda: BOX.sample(x),
