@@ -260,13 +260,34 @@ def test_facet_whose_nearest_point_is_a_corner_is_decided(n, seed, n_far, data):
     k = data.draw(st.integers(1, n - 1))
     rng = np.random.default_rng(seed)
     A, b, c, dist = _corner_facet(rng, n, k, n_far)
+    # A corner whose active rows are nearly dependent leaves inside a ball 1e-6 wider than
+    # the distance only a sliver thinner than float64 can certify (seen: condition numbers
+    # 1.6e3..3.2e3, about 1 case in 5,000); such a facet may stay undecided, never wrong.
+    well_posed = np.linalg.cond(A[:1 + k]) < 1e3
     yes = facet_in_ball(A, b, 0, c, dist * (1 + 1e-6))
-    assert yes.meets is True
-    # The certified point: on the hyperplane, strictly inside every other row and the ball.
-    assert abs(A[0] @ yes.point - b[0]) < 1e-12 * (1 + abs(b[0]))
-    assert np.all(A[1:] @ yes.point < b[1:]) and np.linalg.norm(yes.point - c) < dist * (1 + 1e-6)
+    assert yes.meets is not False
+    if well_posed:
+        assert yes.meets is True
+    if yes.meets:
+        # The certified point: on the hyperplane, strictly inside every other row and the ball.
+        assert abs(A[0] @ yes.point - b[0]) < 1e-12 * (1 + abs(b[0]))
+        assert np.all(A[1:] @ yes.point < b[1:]) and np.linalg.norm(yes.point - c) < dist * (1 + 1e-6)
     no = facet_in_ball(A, b, 0, c, dist * (1 - 1e-6))
-    assert no.meets is False and no.distance <= dist * (1 + 1e-12)
+    assert no.meets is not True
+    if well_posed:
+        assert no.meets is False
+    if no.meets is False:
+        assert no.distance <= dist * (1 + 1e-12)
+
+
+def test_ill_conditioned_corner_facets_are_undecided_or_right():
+    # Two cases hypothesis found (n=6, seed=192, n_far=3, k=5 and n=4, seed=55, n_far=6,
+    # k=3): never a wrong answer, and decided once the ball is 1e-4 wider.
+    for n, seed, n_far, k in [(6, 192, 3, 5), (4, 55, 6, 3)]:
+        A, b, c, dist = _corner_facet(np.random.default_rng(seed), n, k, n_far)
+        assert facet_in_ball(A, b, 0, c, dist * (1 + 1e-6)).meets is not False
+        assert facet_in_ball(A, b, 0, c, dist * (1 - 1e-6)).meets is not True
+        assert facet_in_ball(A, b, 0, c, dist * (1 + 1e-4)).meets is True
 
 
 def test_facet_point_certificate_needs_strict_margins():
