@@ -276,6 +276,17 @@ class LPEngine:
         # coordinates centred at its own LP centre with its size as the unit (as the LP path
         # zooms), where the solvers' absolute tolerances are a small part of it.
         zc, unit = np.zeros(k), 1.0
+
+        def settle(fit, zc, unit):
+            """The certified point and radius in input space, its local scale, the radius bound."""
+            x0, r = None, fit.radius * R * unit
+            if fit.point is not None:
+                y = zc + unit * fit.point
+                x0 = c + R * (y if self.basis is None else self.basis @ y)
+                r = min(r, inscribed_radius(An, bn, x0, self.ball))  # the certificate in input space
+            ell = self.local_scale(x0 if x0 is not None else c, max(r, 0.0))
+            return x0, r, ell, fit.radius_bound * R * unit
+
         for zoom in range(_MAX_ZOOMS + 1):
             fit = region_in_ball(Ab, (bb - Ab @ zc) / unit, -zc / unit, 1.0 / unit, target=target / unit)
             self.lp_calls += fit.n_lp
@@ -283,19 +294,19 @@ class LPEngine:
             small = fit.radius_bound < _ZOOM and fit.polytope_point is not None
             if fit.meets is False or fit.radius > target / unit or not small or zoom == _MAX_ZOOMS:
                 break
+            # Thinness already settled (e.g. a cone touching the sphere at its apex, whose
+            # distance bound caps the radius near 0): zooming in cannot change it, and the
+            # frames far inside lose the precision that settled it.
+            _, _, ell, bound = settle(fit, zc, unit)
+            if bound <= self.tol.radius * ell:
+                break
             self.zooms += 1
             zc = zc + unit * fit.polytope_point
             unit *= max(fit.radius_bound, 2 * LP_FEASIBILITY_TOL)
         if fit.meets is False:
             return "empty", None, None, None
         scale = R * unit  # one unit of v in input space
-        x0, r = None, fit.radius * scale
-        if fit.point is not None:
-            y = zc + unit * fit.point
-            x0 = c + R * (y if self.basis is None else self.basis @ y)
-            r = min(r, inscribed_radius(An, bn, x0, self.ball))  # the certificate in input space
-        ell = self.local_scale(x0 if x0 is not None else c, max(r, 0.0))
-        bound = fit.radius_bound * scale
+        x0, r, ell, bound = settle(fit, zc, unit)
         if bound <= self.tol.empty * ell or fit.polytope_point is None:
             # No certifiable interior: counted as thin (never dropped unproved), not traversed.
             return ("flat" if self.dense else "empty"), None, None, None

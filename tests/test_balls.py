@@ -398,3 +398,18 @@ def test_lazy_facet_tests_give_the_same_graph(monkeypatch):
     rs = enumerate_regions(net, dom)
     assert ref.status == rs.status == "exact" and rs.stats["undecided_facets"] == 0
     assert np.array_equal(ref.patterns, rs.patterns) and np.array_equal(ref.edges, rs.edges)
+
+
+@pytest.mark.parametrize("k", [2, 5, 9])
+def test_sphere_through_the_apex_of_a_central_arrangement(k):
+    # k lines through the origin and a disc whose circle passes through the origin: the open
+    # disc lies in {x1 > 0}, which the lines cut into k + 1 sectors; the k - 1 cones on the
+    # other side touch the disc at the origin only. The touching cones used to be undecided
+    # (the zoomed frames lost the distance bound that caps their radius near 0): now thin.
+    rng = np.random.default_rng(k)
+    net = ReLUNetwork.from_weights([rng.normal(size=(k, 2)), rng.normal(size=(1, k))],
+                                   [np.zeros(k), np.zeros(1)])
+    rs = enumerate_regions(net, Ball([1.0, 0.0], 1.0))
+    assert rs.complete and rs.n_undecided == 0, rs.status_detail
+    assert rs.n_regions == k + 1
+    assert rs.n_thin <= k - 1
