@@ -234,6 +234,16 @@ def _best_on_segment(A, b, norms, c, radius, p, z, rounds=2):
     return p + best_t * dz
 
 
+def _cap_radius(radius, dist):
+    """The widest ball inside ``B(c, radius)`` and a convex set at distance ``>= dist`` from ``c``.
+
+    The set lies beyond the hyperplane through its nearest point, so the part of the ball
+    it can hold is a cap of height ``radius - dist``, whose widest ball has half that radius
+    (for ``dist >= 0``; a set holding ``c`` may hold the whole ball).
+    """
+    return radius if dist <= 0 else max(radius - dist, 0.0) / 2
+
+
 def region_in_ball(A, b, center, radius, *, target=0.0, rtol=None, interior=None, max_cuts=None):
     """Decide whether ``R = {A x <= b}`` meets the open ball ``B(center, radius)`` in a set with interior.
 
@@ -301,14 +311,14 @@ def region_in_ball(A, b, center, radius, *, target=0.0, rtol=None, interior=None
         if st == "infeasible":
             return result(False, dist=dist)  # R is empty (HiGHS' infeasibility)
         if st != "optimal":
-            return result(None, r_hi=radius - max(dist, 0.0), dist=dist)
+            return result(None, r_hi=_cap_radius(radius, dist), dist=dist)
         rz = inscribed_radius(A, b, z)
         # The LP value, with room for HiGHS' absolute tolerances, bounds R's radius from above.
         t_hi = float(t) + LP_FEASIBILITY_TOL * radius
     else:
         z, rz = interior
         t_hi = radius
-    r_hi = min(t_hi, radius - max(dist, 0.0))
+    r_hi = min(t_hi, _cap_radius(radius, dist))
     if rz <= 0:
         # No interior certified at the LP's point: not a proof that R has none.
         return result(None, None, -np.inf, r_hi, dist, z, rz)
