@@ -160,3 +160,28 @@ def test_undecided_ball_cell_and_incomplete_run(monkeypatch):
     with pytest.warns(RuntimeWarning, match="incomplete"):
         db = decision_boundary(part, pieces=False)
     assert db.status == "lower_bound" and "lower_bound" in db.status_detail
+
+
+def test_unconfirmed_radius_is_undecided_and_a_thin_cell_is_at_resolution(monkeypatch):
+    import polyregions.decision as dec
+
+    net = random_network(2, [6], output_dim=3, bias_std=0.3, random_state=1)
+    rs = enumerate_regions(net, Box([-1, -1], [1, 1]))
+    exact = decision_boundary(rs, pieces=False)
+    n_cells = sum(len(w) - 1 for w in exact.winners)  # cells won besides the interior point's
+    assert exact.status == "exact" and n_cells > 0
+    # The float64 check cannot confirm the LP's radius: undecided, as the engine treats it.
+    monkeypatch.setattr(dec, "inscribed_radius", lambda *a, **k: 0.0)
+    db = decision_boundary(rs, pieces=False)
+    assert db.n_crossed == 0 and db.n_undecided >= n_cells and db.status == "lower_bound"
+    # The LP itself finds (almost) no room: a thin cell, exact only at resolution.
+    real = dec.chebyshev_lp
+
+    def flat(*a, **k):
+        st, y, t = real(*a, **k)
+        return st, y, (0.0 if st == "optimal" else t)
+
+    monkeypatch.setattr(dec, "chebyshev_lp", flat)
+    db = decision_boundary(rs, pieces=False)
+    assert db.n_undecided == 0 and db.n_thin >= n_cells
+    assert db.status == "exact_at_resolution" and "thinner" in db.status_detail
