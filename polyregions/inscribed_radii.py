@@ -9,7 +9,8 @@ rows, in float64. The pre-activations at the points come from one forward
 pass (which also re-derives each pattern); the gradient norms of layer ``l``
 depend only on the bits of the layers before it, which are runs of the
 sorted patterns, so they take one matrix product per layer over the
-distinct prefixes.
+distinct prefixes. Regions go in blocks of a few hundred (``chunk_bytes``),
+so each layer's (neurons, regions) arrays stay in cache.
 
 Example
 -------
@@ -29,57 +30,68 @@ import numpy as np
 __all__ = ["inscribed_radii"]
 
 
-def _prefix_groups(patterns, start):
-    """Group id of each row by its first ``start`` bits (rows sorted by pattern): ``(first, grp)``."""
-    R = len(patterns)
-    if start == 0 or R == 0:
-        return np.zeros(min(R, 1), dtype=np.intp), np.zeros(R, dtype=np.intp)
-    new = np.ones(R, dtype=bool)
-    new[1:] = np.any(patterns[1:, :start] != patterns[:-1, :start], axis=1)
-    return np.flatnonzero(new), np.cumsum(new) - 1
-
-
 def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     # neuron-major (n, R) arrays: every reduction over a region's neurons runs across rows,
     # which numpy vectorises over the regions (a reduction along short rows does not)
     R, d = X.shape
+    PT = np.ascontiguousarray(patterns.T)  # the bits neuron-major, one copy per block
     hT = X.T
-    vals, norms, groups = [], [], []
-    M = np.eye(d)[:, None, :]  # (n_in, groups, d): the previous layer's gradients
+    absz, norms, groups = [], [], []
+    # (n_in, d, groups): the previous layer's gradients, one (d, groups) slab per neuron, so the
+    # product with the next W is one GEMM and the gathers below copy contiguous rows
+    M = np.eye(d)[:, :, None]
     grp_prev = np.zeros(R, dtype=np.intp)
+    new = np.zeros(R, dtype=bool)  # where a run of equal prefixes starts (rows are sorted)
+    if R:
+        new[0] = True
     same = np.ones(R, dtype=bool)
     big = np.zeros(R)  # each region's largest gradient norm
+    small = np.full(R, np.inf)  # and its smallest
     start = 0
+    N = patterns.shape[1]
     for W, b, a in zip(Ws, bs, slopes):
         n = W.shape[0]
         z = W @ hT
         z += b[:, None]
-        n_in, g = M.shape[0], M.shape[1]
-        G = (W @ M.reshape(n_in, g * d)).reshape(n, g, d)  # one GEMM over all groups
-        nrm = np.sqrt(np.einsum("kgd,kgd->kg", G, G))  # (n, groups)
-        vals.append(z)
+        n_in, g = M.shape[0], M.shape[2]
+        G = (W @ M.reshape(n_in, d * g)).reshape(n, d, g)  # one GEMM over all groups
+        nrm = G[:, 0, :] ** 2
+        for j in range(1, d):
+            nrm += G[:, j, :] ** 2
+        np.sqrt(nrm, out=nrm)  # (n, groups)
+        np.maximum(big, nrm.max(axis=0, initial=0.0).take(grp_prev), out=big)
+        np.minimum(small, nrm.min(axis=0, initial=np.inf).take(grp_prev), out=small)
+        p = PT[start: start + n]
+        zp = z > 0
+        same &= np.logical_and.reduce(zp == p, axis=0)
+        start += n
+        last = start == N
+        if not last:
+            hT = np.maximum(z, 0.0) if a == 0 else np.where(zp, z, a * z)
         norms.append(nrm)
         groups.append(grp_prev)
-        np.maximum(big, nrm.max(axis=0, initial=0.0).take(grp_prev), out=big)
-        p = patterns[:, start: start + n].T
-        same &= np.logical_and.reduce((z > 0) == p, axis=0)
-        start += n
-        if start == patterns.shape[1]:
+        absz.append(np.abs(z, out=z))
+        if last:
             break
-        hT = np.where(z > 0, z, a * z)
-        first, grp = _prefix_groups(patterns, start)
-        D = np.where(p[:, first], 1.0, a)  # (n, groups)
-        M = D[:, :, None] * G[:, grp_prev[first], :]
+        new[1:] |= np.logical_or.reduce(p[:, 1:] != p[:, :-1], axis=0)
+        first = np.flatnonzero(new)
+        grp = np.cumsum(new) - 1
+        M = np.take(G, grp_prev.take(first), axis=2)
+        D = p[:, first] if a == 0 else np.where(p[:, first], 1.0, a)
+        M *= D[:, None, :]
         grp_prev = grp
     # distance to each row's hyperplane; a neuron constant on the region gives no row
     thr = zero_row * np.maximum(big, 1e-300)
     r = np.full(R, np.inf)
-    for z, nrm, grp in zip(vals, norms, groups):
+    every = bool(np.all(small > thr))  # the usual case: every neuron gives a row
+    for q, nrm, grp in zip(absz, norms, groups):
         Nr = nrm.take(grp, axis=1)
-        row = Nr > thr
-        q = np.abs(z)
-        np.divide(q, Nr, out=q, where=row)
-        np.copyto(q, np.inf, where=~row)
+        if every:
+            np.divide(q, Nr, out=q)
+        else:
+            row = Nr > thr
+            np.divide(q, Nr, out=q, where=row)
+            np.copyto(q, np.inf, where=~row)
         np.minimum(r, np.minimum.reduce(q, axis=0), out=r)
     if len(b_dom):
         dn = np.linalg.norm(A_dom, axis=1)
@@ -88,7 +100,7 @@ def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     return r, same
 
 
-def inscribed_radii(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row, chunk_bytes=2**27):
+def inscribed_radii(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row, chunk_bytes=2**23):
     """Radius at ``X[r]`` of region ``patterns[r]`` and whether the point re-derives the pattern.
 
     Parameters

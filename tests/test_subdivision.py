@@ -216,15 +216,32 @@ def test_memory_budget_stops_or_falls_back(monkeypatch):
     assert rs.count() == enumerate_regions(net, box, method="subdivision").count()
 
 
-def test_vectorised_radii_equal_the_per_region_rows():
-    net = random_network(3, [5, 4], bias_std=0.5, random_state=1)
-    box = Box(-np.ones(3), np.ones(3))
+def _zero_row_net():
+    # neuron 0 of layer 2 reads only neuron 0 of layer 1: constant (no row) where that one is off
+    rng = np.random.default_rng(3)
+    W2 = rng.normal(size=(3, 4))
+    W2[0] = [1.0, 0.0, 0.0, 0.0]
+    return ReLUNetwork.from_weights([rng.normal(size=(4, 2)), W2, np.ones((1, 3))],
+                                    [rng.normal(size=4), rng.normal(size=3), [0.0]])
+
+
+@pytest.mark.parametrize("net, chunk_bytes", [
+    (random_network(3, [5, 4], bias_std=0.5, random_state=1), 2**23),
+    # blocks of one to three regions: prefix runs split across blocks
+    (random_network(2, [6, 6, 6], bias_std=0.5, negative_slope=0.1, random_state=4), 500),
+    (_zero_row_net(), 300),
+], ids=["3-[5,4]", "leaky-2-[6,6,6]-tiny-blocks", "zero-rows"])
+def test_vectorised_radii_equal_the_per_region_rows(net, chunk_bytes):
+    d = net.input_dim
+    box = Box(-np.ones(d), np.ones(d))
     rs = enumerate_regions(net, box, method="subdivision")
     Ws, bs, slopes = _effective_layers(net, box)
     A_dom, b_dom = box.halfspaces
     rng = np.random.default_rng(0)
     pts = rs.interior_points + 0.01 * rng.normal(size=rs.interior_points.shape)
-    r, same = inscribed_radii(Ws, bs, slopes, rs.patterns, pts, A_dom, b_dom, rs.tolerances.zero_row)
+    r, same = inscribed_radii(Ws, bs, slopes, rs.patterns, pts, A_dom, b_dom, rs.tolerances.zero_row,
+                              chunk_bytes=chunk_bytes)
+    assert np.array_equal(same, (net.activation_patterns(pts) == rs.patterns).all(axis=1))
     assert same.sum() > rs.n_regions // 2  # the radius is the region's only where its point re-derives it
     for i in np.flatnonzero(same):
         A, b, _ = region_halfspaces(net, box, rs.patterns[i])
