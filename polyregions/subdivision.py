@@ -378,7 +378,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         P = P[first]
         R = len(first)
         hc = hc[first]
-        patterns = np.unpackbits(P, axis=1, count=N).astype(bool)
+        patterns = np.unpackbits(P, axis=1, count=N).view(bool)  # 0/1 bytes: no copy
         # adjacency: the two sides of every facet, each emitted at the facet's lowest vertex
         if Xv is None:
             pa, pb = _lookup(hc, fa, fb)
@@ -465,7 +465,9 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         stats.update(seconds=t_end - t0, seconds_build=t_build - t0, seconds_read=t_read - t_build,
                      seconds_certify=t_end - t_read, vertices=n_vertices, edges=n_edges,
                      cells=R, lp_calls=lp_calls, peak_bytes=int(peak), frontier=0)
-        return RegionSet(net, domain, patterns[idx], pts[idx], r[idx], e_list, e_lab, complete,
+        if len(idx) < R:  # (an (R, N) copy of the patterns is a GB at 10^6 regions: only if needed)
+            patterns, pts, r = patterns[idx], pts[idx], r[idx]
+        return RegionSet(net, domain, patterns, pts, r, e_list, e_lab, complete,
                          reason, n_thin, tol, stats)
     except KeyboardInterrupt:
         return stopped("interrupted", cells_now())
