@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._errors import UnsupportedLayerError
+from .errors import UnsupportedLayerError
 from ._validation import check_conversion
 
 

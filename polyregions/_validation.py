@@ -2,7 +2,7 @@
 
 Every public function validates its arguments here, so the same mistake
 gets the same exception and message everywhere. Each kind of mistake has its
-own exception class, named below; each message names the parameter and says
+own exception class, in :mod:`polyregions.errors`; each message names the parameter and says
 what to pass instead. The classes derive from the builtin a caller would
 catch: a value outside its allowed range is a :class:`ValueError`; a value
 of the wrong kind (a float or a bool where a count is expected, a string
@@ -16,7 +16,7 @@ Example
 >>> check_int(0, "n_samples")
 Traceback (most recent call last):
 ...
-polyregions._validation.OutOfRangeError: n_samples must be >= 1 (a positive integer); got 0.
+polyregions.errors.OutOfRangeError: n_samples must be >= 1 (a positive integer); got 0.
 """
 
 from __future__ import annotations
@@ -26,20 +26,12 @@ import numbers
 
 import numpy as np
 
+from .errors import (ConversionMismatchError, InvalidArrayError, InvalidChoiceError,
+                     InvalidLevelError, InvalidPatternError, InvalidPointsError,
+                     InvalidRandomStateError, NotAnIntegerError, NotARealNumberError,
+                     OutOfRangeError)
+
 __all__ = [
-    "NotAnIntegerError",
-    "NotARealNumberError",
-    "OutOfRangeError",
-    "InvalidLevelError",
-    "InvalidChoiceError",
-    "InvalidRandomStateError",
-    "InvalidPointsError",
-    "InvalidArrayError",
-    "InvalidPatternError",
-    "DimensionMismatchError",
-    "ConversionMismatchError",
-    "NotANetworkError",
-    "NotADomainError",
     "check_int",
     "check_real",
     "check_time_limit",
@@ -57,57 +49,6 @@ __all__ = [
     "with_context",
 ]
 
-
-class NotAnIntegerError(TypeError, ValueError):
-    """A count or index was not an integer (a float, a bool, a string...)."""
-
-
-class NotARealNumberError(TypeError, ValueError):
-    """A number was expected and something else was given."""
-
-
-class OutOfRangeError(ValueError):
-    """A number outside its allowed range (including NaN and, mostly, infinity)."""
-
-
-class InvalidLevelError(TypeError, ValueError):
-    """A confidence level that is not a number strictly between 0 and 1."""
-
-
-class InvalidChoiceError(ValueError):
-    """A string option that is not one of the accepted values."""
-
-
-class InvalidRandomStateError(TypeError, ValueError):
-    """A ``random_state`` that is not ``None``, an int seed or a numpy Generator."""
-
-
-class InvalidPointsError(TypeError, ValueError):
-    """Points of the wrong dtype or shape (a wrong input dimension), or with NaN/infinite coordinates."""
-
-
-class InvalidArrayError(TypeError, ValueError):
-    """A parameter array (weights, biases, a slope) that is not real numbers or holds NaN/infinity."""
-
-
-class InvalidPatternError(ValueError):
-    """An activation pattern with the wrong number of entries for its network."""
-
-
-class DimensionMismatchError(ValueError):
-    """A domain whose dimension is not the network's input dimension."""
-
-
-class NotANetworkError(TypeError):
-    """Something other than a network where a network is expected (or a graph where a dense one is)."""
-
-
-class NotADomainError(TypeError):
-    """Something other than a polyregions Domain (Box, Ball, ...) where a domain is expected."""
-
-
-class ConversionMismatchError(ValueError):
-    """A converted network (from torch or ONNX) that does not reproduce its source's outputs."""
 
 
 def _int_phrase(minimum, out_of_range=False):
@@ -134,7 +75,7 @@ def check_int(value, name, *, minimum=1, allow_none=False, integral_float=False)
     >>> check_int(2.0, "n_lines")
     Traceback (most recent call last):
     ...
-    polyregions._validation.NotAnIntegerError: n_lines must be a positive integer (>= 1); got 2.0.
+    polyregions.errors.NotAnIntegerError: n_lines must be a positive integer (>= 1); got 2.0.
     """
     if value is None and allow_none:
         return None
@@ -174,7 +115,7 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
     >>> check_real(float("nan"), "radius")
     Traceback (most recent call last):
     ...
-    polyregions._validation.OutOfRangeError: radius must be finite; got nan.
+    polyregions.errors.OutOfRangeError: radius must be finite; got nan.
     """
     if value is None and allow_none:
         return None
@@ -204,7 +145,7 @@ def check_level(level):
     >>> check_level(1.0)
     Traceback (most recent call last):
     ...
-    polyregions._validation.InvalidLevelError: level must be strictly between 0 and 1 (e.g. 0.95); got 1.0.
+    polyregions.errors.InvalidLevelError: level must be strictly between 0 and 1 (e.g. 0.95); got 1.0.
     """
     if isinstance(level, bool) or not isinstance(level, numbers.Real):
         raise InvalidLevelError(
@@ -222,7 +163,7 @@ def check_choice(value, name, choices):
     >>> check_choice("IBP", "bound", (None, "ibp", "lp"))
     Traceback (most recent call last):
     ...
-    polyregions._validation.InvalidChoiceError: bound must be one of None, 'ibp', 'lp'; got 'IBP'.
+    polyregions.errors.InvalidChoiceError: bound must be one of None, 'ibp', 'lp'; got 'IBP'.
     """
     if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
         raise InvalidChoiceError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
@@ -290,7 +231,7 @@ def check_points(X, dim, name="X", *, input_shape=None, min_points=0, single=Fal
     >>> check_points([[1.0, 2.0, 3.0]], 2)
     Traceback (most recent call last):
     ...
-    polyregions._validation.InvalidPointsError: X must have shape (n, 2): points of dimension 2, one per row; got shape (1, 3).
+    polyregions.errors.InvalidPointsError: X must have shape (n, 2): points of dimension 2, one per row; got shape (1, 3).
     """
     try:
         arr = np.asarray(X)
@@ -353,7 +294,7 @@ def check_array(a, name, what="parameter"):
     >>> check_array([1.0, float("nan")], "biases[0]", "weight and bias")
     Traceback (most recent call last):
     ...
-    polyregions._validation.InvalidArrayError: biases[0] contains NaN values; every weight and bias must be finite.
+    polyregions.errors.InvalidArrayError: biases[0] contains NaN values; every weight and bias must be finite.
     """
     try:
         arr = np.asarray(a)
@@ -454,7 +395,7 @@ def check_conversion(mine, reference, *, source, float64, rtol=1e-9, atol=0.0, h
     >>> check_conversion([[1.0]], [[1.1]], source="the torch module", float64=True)
     Traceback (most recent call last):
     ...
-    polyregions._validation.ConversionMismatchError: the converted network differs from the torch module by 0.1 on random inputs.
+    polyregions.errors.ConversionMismatchError: the converted network differs from the torch module by 0.1 on random inputs.
     """
     mine = np.asarray(mine, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64).reshape(mine.shape)
@@ -470,12 +411,12 @@ def check_conversion(mine, reference, *, source, float64, rtol=1e-9, atol=0.0, h
 def with_context(exc, prefix):
     """``exc`` again as a ``ValueError`` whose message starts with ``prefix`` (e.g. the file).
 
-    One of this module's error classes is kept, so a mistake found while
+    One of :mod:`polyregions.errors`' input classes is kept, so a mistake found while
     reading a file has the same type as the same mistake passed directly.
 
     >>> e = with_context(InvalidArrayError("weights[0] contains NaN values."), "net.npz")
     >>> type(e).__name__, str(e)
     ('InvalidArrayError', 'net.npz: weights[0] contains NaN values.')
     """
-    cls = type(exc) if type(exc).__module__ == __name__ else ValueError
+    cls = type(exc) if type(exc).__module__ == InvalidArrayError.__module__ else ValueError
     return cls(f"{prefix}: {exc}")

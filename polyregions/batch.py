@@ -36,8 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import (NotADomainError, check_choice, check_max_regions, check_n_jobs,
-                          check_points, check_real, check_time_limit)
+from .errors import NotADomainError
+from ._validation import (check_choice, check_max_regions, check_n_jobs, check_points, check_real,
+                          check_time_limit)
 from ._deprecation import renamed_parameters
 from .domain import Ball, Box, Domain, Slice, as_domain
 from .network import as_network

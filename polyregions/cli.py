@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import InternalError
+from .errors import InternalError
 from ._jsonsafe import to_plain
 from .cli_args import (CLIError, add_domain_args, check_budgets, check_output, check_plot_output,
                        domain_from_args, join_domain_values, load_model, read_slice_points)

@@ -58,8 +58,8 @@ import numpy as np
 
 from . import enumeration, richness
 from ._deprecation import renamed_parameters
-from ._validation import (NotADomainError, NotAnIntegerError, check_choice, check_int,
-                          check_level)
+from .errors import NotADomainError, NotAnIntegerError
+from ._validation import check_choice, check_int, check_level
 from .distance import boundary_distance_statistics
 from .domain import Domain, Slice, as_domain
 from .estimator_table import EstimatorComparison, EstimatorRow

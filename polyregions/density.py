@@ -45,8 +45,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._deprecation import renamed_parameters, warn_renamed
-from ._validation import (NotADomainError, check_choice, check_int, check_max_regions,
-                          check_points, check_real, check_time_limit)
+from .errors import NotADomainError
+from ._validation import (check_choice, check_int, check_max_regions, check_points, check_real,
+                          check_time_limit)
 from .domain import Ball, Box, Domain, as_domain
 from .network import as_network
 

@@ -26,8 +26,8 @@ import math
 
 import numpy as np
 
-from ._validation import (DimensionMismatchError, NotADomainError, check_choice, check_int,
-                          check_real)
+from .errors import DimensionMismatchError, NotADomainError
+from ._validation import check_choice, check_int, check_real
 from ._deprecation import renamed_parameters
 from .lp import bounding_box, chebyshev_ball
 

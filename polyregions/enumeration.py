@@ -25,7 +25,7 @@ from .distributed import enumerate_distributed
 from .domain import as_domain
 from .network import as_network
 from .serial import enumerate_serial
-from ._errors import InternalError
+from .errors import InternalError
 from ._validation import check_choice, check_random_state, check_run_options
 
 __all__ = ["enumerate_regions", "count_regions"]

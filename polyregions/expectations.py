@@ -22,7 +22,8 @@ import math
 
 import numpy as np
 
-from ._validation import OutOfRangeError, check_int
+from .errors import OutOfRangeError
+from ._validation import check_int
 
 __all__ = [
     "expected_observed",

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._deprecation import renamed_parameters, warn_renamed
-from ._validation import NotADomainError, check_int, check_level, check_real
+from .errors import NotADomainError
+from ._validation import check_int, check_level, check_real
 from .domain import Domain, as_domain
 from .network import as_network
 from .segments import (check_segment_ends, count_regions_on_segment, count_regions_on_segments,

@@ -53,7 +53,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._deprecation import warn_renamed
-from ._validation import NotADomainError, check_choice
+from .errors import NotADomainError
+from ._validation import check_choice
 from .arrangements import region_sum
 from .bounds import serra_upper
 from .domain import Ball, Box, Domain

@@ -109,7 +109,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import NotADomainError, check_max_regions, check_real, check_time_limit
+from .errors import NotADomainError
+from ._validation import check_max_regions, check_real, check_time_limit
 from .domain import Box, Domain
 from .network import as_network
 

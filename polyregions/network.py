@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._errors import UnsupportedLayerError
-from ._validation import (NotANetworkError, check_array, check_int, check_pattern, check_points,
-                          check_random_state, check_real)
+from .errors import NotANetworkError, UnsupportedLayerError
+from ._validation import (check_array, check_int, check_pattern, check_points, check_random_state,
+                          check_real)
 
 __all__ = ["ReLUNetwork", "UnsupportedLayerError", "as_network", "random_network"]
 
@@ -250,7 +250,7 @@ class ReLUNetwork:
     def check_points(self, X, name="X"):
         """``X`` as a float64 array of shape ``(n, input_dim)`` (one point may be 1-D).
 
-        Raises :class:`~polyregions._validation.InvalidPointsError` (a
+        Raises :class:`~polyregions.errors.InvalidPointsError` (a
         ``ValueError``) for a wrong shape, non-numbers, NaN or inf.
         """
         return check_points(X, self.input_dim, name)

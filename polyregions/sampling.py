@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import NotADomainError, check_choice, check_int, check_points
+from .errors import NotADomainError
+from ._validation import check_choice, check_int, check_points
 from . import richness
 from ._deprecation import keyword_only_flags, renamed_parameters, warn_renamed
 from .results import key_to_pattern, pattern_key

@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 
-from ._validation import OutOfRangeError, check_int, check_real
+from .errors import OutOfRangeError
+from ._validation import check_int, check_real
 
 __all__ = ["hanin_rolnick_segment_expectation", "hanin_rolnick_segment_bound"]
 

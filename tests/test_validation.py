@@ -1,6 +1,6 @@
 """The same mistake gets the same exception at every public entry point.
 
-Each kind of mistake has one class in ``polyregions._validation``; every
+Each kind of mistake has one class in ``polyregions.errors``; every
 entry point that can make the mistake is called with it, and the test asserts
 the exact class (not just ``ValueError``), so a module that checks by hand
 again, or wraps the error into a plain ``ValueError``, fails here. The
@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import polyregions as pr
-from polyregions._validation import (DimensionMismatchError, InvalidArrayError,
-                                     InvalidLevelError, InvalidPointsError, NotAnIntegerError,
-                                     NotADomainError, NotANetworkError, OutOfRangeError,
-                                     check_int)
+from polyregions._validation import check_int
+from polyregions.errors import (DimensionMismatchError, InvalidArrayError, InvalidLevelError,
+                                InvalidPointsError, NotAnIntegerError, NotADomainError,
+                                NotANetworkError, OutOfRangeError)
 from polyregions.loading import network_from_arrays, network_from_state_dict
 from polyregions.milp import count_regions_milp
 
