@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from polyregions import Ball, Box, enumerate_regions, lp_engine, random_network
-from polyregions._errors import InternalError
+from polyregions.errors import InternalError
 from polyregions.cli import EXIT_BAD_INPUT, EXIT_FAILED, main
 
 
