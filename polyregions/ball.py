@@ -28,6 +28,10 @@ Anything else is *undecided*, and the caller must say so (the engine
 counts it in ``RegionSet.n_undecided``); nothing is dropped because an
 iteration budget ran out.
 
+The module runs a little over 600 lines because the two questions share
+their certificates (the distance bound, the rounding margins, the tangent
+cuts): split apart, each half would need the other's private steps.
+
 Example
 -------
 >>> import numpy as np
