@@ -175,30 +175,14 @@ def chebyshev_ball(A, b, radius_cap=1.0):
     """
     A = np.asarray(A, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    m, n = A.shape
-    norms = np.sqrt(np.einsum("ij,ij->i", A, A))
-    rows = np.hstack([A, norms[:, None]])
-    cost = np.zeros(n + 1)
-    cost[n] = -1.0
-    col_lo = np.full(n + 1, -INF)
-    col_lo[n] = 0.0
-    col_hi = np.full(n + 1, INF)
-    col_hi[n] = INF if not np.isfinite(radius_cap) else float(radius_cap)
-    row_lo = np.full(m, -INF)
-    row_hi = b
-    h = highs_solver()
-    pass_dense(h, cost, col_lo, col_hi, row_lo, row_hi, rows)
-    h.run()
-    status = h.getModelStatus()
-    if status == INFEASIBLE:
+    status, x, t = chebyshev_lp(A, b, radius_cap)
+    if status == "infeasible":
         return None
-    if status in _UNBOUNDED:
+    if status == "unbounded":
         return (None, np.inf)
-    if status != OPTIMAL:
-        raise LPError(f"HiGHS returned {status} for a Chebyshev-centre LP with {m} rows.")
-    sol = np.asarray(h.getSolution().col_value)
-    x, t = sol[:n], sol[n]
-    return x, inscribed_radius(A, b, x) if m else float(t)
+    if status != "optimal":
+        raise LPError(f"HiGHS gave no optimum for a Chebyshev-centre LP with {len(b)} rows.")
+    return x, inscribed_radius(A, b, x) if len(b) else t
 
 
 def _facet_rows_lp(A, b, rel_tol):
