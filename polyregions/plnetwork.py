@@ -178,14 +178,19 @@ class GraphBuilder:
         return self._add("conv", [x], out, {"W": Wt, "b": b, "stride": stride, "pads": pads,
                                             "dilation": dilation, "groups": groups}, name)
 
-    def avg_pool(self, x, kernel, stride=None, padding=0, count_include_pad=True, name="avg_pool"):
-        """Average pooling over the spatial axes of a ``(C, *S)`` input (floor mode)."""
+    def _pool_window(self, x, kernel, stride, name):
+        """A pooling layer's input shape, its spatial rank and the checked kernel and stride."""
         sh = self.shape(x)
         nd = len(sh) - 1
         if nd < 1:
             raise ValueError(f"{name}: pooling needs a (C, ...) input; got shape {sh}.")
         kernel = _tuple(kernel, nd, f"{name}: kernel")
         stride = kernel if stride is None else _tuple(stride, nd, f"{name}: stride")
+        return sh, nd, kernel, stride
+
+    def avg_pool(self, x, kernel, stride=None, padding=0, count_include_pad=True, name="avg_pool"):
+        """Average pooling over the spatial axes of a ``(C, *S)`` input (floor mode)."""
+        sh, nd, kernel, stride = self._pool_window(x, kernel, stride, name)
         pads = _pads(padding, nd)
         mats = [_ro(_layers.avg_pool_matrix(sh[1 + i], kernel[i], stride[i], pads[i],
                                             count_include_pad), f"{name}: pool")
@@ -264,12 +269,7 @@ class GraphBuilder:
 
     def max_pool(self, x, kernel, stride=None, padding=0, dilation=1, name="max_pool"):
         """Max pooling over the spatial axes of a ``(C, *S)`` input (floor mode)."""
-        sh = self.shape(x)
-        nd = len(sh) - 1
-        if nd < 1:
-            raise ValueError(f"{name}: pooling needs a (C, ...) input; got shape {sh}.")
-        kernel = _tuple(kernel, nd, f"{name}: kernel")
-        stride = kernel if stride is None else _tuple(stride, nd, f"{name}: stride")
+        sh, nd, kernel, stride = self._pool_window(x, kernel, stride, name)
         dilation = _tuple(dilation, nd, f"{name}: dilation")
         idx, valid, out = _layers.max_pool_windows(sh, kernel, stride, _pads(padding, nd), dilation)
         idx.setflags(write=False)
