@@ -40,26 +40,40 @@ def _balanced_rows(W, b, fm, fe):
     Returns ``(W_unit, b_unit, norm_mantissa, norm_exponent)``; a row that is
     all zero stays zero with norm 0.
     """
-    mw, ew = np.frexp(W)
-    mp = mw * fm[None, :]  # in (-1, 1): products of two mantissas
-    ep = ew.astype(np.int64) + fe[None, :]
-    mb, eb = np.frexp(b)
-    eb = eb.astype(np.int64)
+    n, m = W.shape
+    A = np.empty((n, m + 1))
+    A[:, :m] = W
+    A[:, m] = b
+    mp, ep = np.frexp(A)
+    mp[:, :m] *= fm  # in (-1, 1): products of two mantissas (the bias column's factor is 1)
+    ep = ep.astype(np.int64)
+    ep[:, :m] += fe
     # largest exponent of each row over its non-zero entries
     E = np.max(np.where(mp != 0, ep, _NO_EXPONENT), axis=1, initial=_NO_EXPONENT)
-    E = np.maximum(E, np.where(mb != 0, eb, _NO_EXPONENT))
     zero = E == _NO_EXPONENT
-    E = np.where(zero, 0, E)
+    E[zero] = 0
     # shifted entries are at most 1 in magnitude; tiny ones underflow to 0 harmlessly
     # (they are below float64's resolution relative to the row's largest entry)
-    Wr = np.ldexp(mp, np.clip(ep - E[:, None], -2000, 10).astype(np.int32))
-    br = np.ldexp(mb, np.clip(eb - E, -2000, 10).astype(np.int32))
+    ep -= E[:, None]
+    Ar = np.ldexp(mp, np.clip(ep, -2000, 10).astype(np.int32))
+    Wr = np.ascontiguousarray(Ar[:, :m])
+    br = Ar[:, m]
     nrm = np.sqrt(np.einsum("ij,ij->i", Wr, Wr) + br * br)
     safe = np.where(zero, 1.0, nrm)
-    Wr = Wr / safe[:, None]
+    Wr /= safe[:, None]
     br = br / safe
     nm, ne = np.frexp(np.where(zero, 0.0, nrm))
-    return Wr, br, nm, np.where(zero, 0, ne.astype(np.int64) + E)
+    ne = ne.astype(np.int64)
+    ne += E
+    ne[zero] = 0
+    return Wr, br, nm, ne
+
+
+def _network(Ws, bs, slopes):
+    """A :class:`ReLUNetwork` of arrays made here (finite, consistent shapes: not re-checked)."""
+    for a in (*Ws, *bs):
+        a.setflags(write=False)
+    return ReLUNetwork(tuple(Ws), tuple(bs), tuple(slopes))
 
 
 def balanced_network(net):
@@ -88,7 +102,7 @@ def balanced_network(net):
         bs.append(br)
     Ws.append(np.zeros((1, net.weights[-1].shape[1])))
     bs.append(np.zeros(1))
-    return ReLUNetwork.from_weights(Ws, bs, negative_slope=list(net.negative_slopes) or 0.0)
+    return _network(Ws, bs, net.negative_slopes)
 
 
 def _first_layer_hyperplanes(net, input_map=None):

@@ -44,6 +44,8 @@ Example
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 __all__ = ["SubdivisionFallback", "Skeleton", "box_skeleton", "polygon_skeleton"]
@@ -54,10 +56,82 @@ _HASH_SEED = 0x5EED5
 #: incidence is looked up: ``2^d`` per vertex); above, the centroid of its lowest vertex and
 #: that vertex's ``d`` neighbours along the cell's edges (a simplex inside the cell).
 VERTEX_CENTROID_MAX_DIM = 3
+#: Up to this many neurons a cell's packed pattern fits in one 64-bit word, which is then its
+#: key (exact: no hash, no collision); above, the key is a 128-bit linear hash of the pattern.
+EXACT_KEY_MAX_NEURONS = 64
 
 
 class SubdivisionFallback(Exception):
     """The subdivision cannot decide this run exactly; the LP engine must (reason in ``args[0]``)."""
+
+
+def _frozen(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays if len(arrays) > 1 else arrays[0]
+
+
+@lru_cache(maxsize=16)
+def _odd_weights(seed, n):
+    """``n`` pairs of random odd 64-bit hash weights drawn from ``seed`` (read-only; cached, as
+    drawing them costs more than a small net's whole read-out)."""
+    rng = np.random.default_rng(seed)
+    return _frozen(rng.integers(0, 2**63, size=(n, 2), dtype=np.uint64) * np.uint64(2) + np.uint64(1))
+
+
+@lru_cache(maxsize=16)
+def _cut_weights(n_ids):
+    """``(r, rsel)`` of :class:`Skeleton`: the hyperplanes' hash weights and ``[-r_i, +r_i]``."""
+    r = _odd_weights(_HASH_SEED, n_ids)
+    return r, _frozen(np.stack([np.uint64(0) - r, r], axis=1))
+
+
+@lru_cache(maxsize=16)
+def _pattern_weights(m_dom, n_neurons, exact):
+    """The cells' key weights per hyperplane (0 for the domain rows), ``(m_dom + n, w)`` words,
+    and the byte tables of :meth:`Skeleton._bit_hashes` (``None`` for exact keys).
+
+    Exact keys (``w = 1``): neuron ``k`` weighs its bit in the big-endian packed word, so
+    the key is the pattern. Otherwise ``w = 2`` random odd words: a 128-bit linear hash.
+    """
+    if exact:
+        w = np.zeros((m_dom + n_neurons, 1), dtype=np.uint64)
+        w[m_dom:, 0] = np.uint64(1) << (np.uint64(63) - np.arange(n_neurons, dtype=np.uint64))
+        return _frozen(w), None
+    w = np.zeros((m_dom + n_neurons, 2), dtype=np.uint64)
+    w[m_dom:] = _odd_weights(_HASH_SEED + 1, n_neurons)
+    # tables[256 p + c]: the hash of byte value c at byte p of the packed bits
+    n_bytes = max(1, (n_neurons + 7) // 8)
+    wp = np.zeros((n_bytes * 8, 2), dtype=np.uint64)
+    wp[:n_neurons] = w[m_dom:]
+    vals = ((np.arange(256)[:, None] >> np.arange(7, -1, -1)) & 1).astype(np.uint64)  # (256, 8)
+    tables = (vals[None, :, :, None] * wp.reshape(n_bytes, 1, 8, 2)).sum(axis=2, dtype=np.uint64)
+    return _frozen(w, tables.reshape(n_bytes * 256, 2))
+
+
+@lru_cache(maxsize=8)
+def _orthants(d):
+    """``sel[code, j]`` (bit ``j`` of each of the ``2^d`` orthant codes), the codes with bit ``j``
+    clear for each ``j``, and the generic direction that orients the edges (cached per ``d``)."""
+    codes = np.arange(2**d)
+    sel = ((codes[:, None] >> np.arange(d)) & 1).astype(np.intp)
+    codes0 = tuple(_frozen(np.flatnonzero(sel[:, j] == 0)) for j in range(d))
+    return _frozen(sel), codes0, _frozen(np.sqrt(np.arange(2, d + 2)) % 1.0 + 0.5)
+
+
+@lru_cache(maxsize=16)
+def _box_combinatorics(d):
+    """The parts of :func:`box_skeleton` that depend on ``d`` only (read-only, cached)."""
+    corner = ((np.arange(2**d)[:, None] >> np.arange(d)) & 1).astype(bool)
+    Zv = np.where(corner, np.arange(d), d + np.arange(d)).astype(np.int32)
+    E, Ze, J = [], [], []
+    for j in range(d):
+        a = np.flatnonzero(~corner[:, j])
+        E.append(np.stack([a, a | (1 << j)], axis=1))
+        Ze.append(np.delete(Zv[a], j, axis=1))
+        J.append(np.full((len(a), 2), j))
+    return _frozen(corner, Zv, np.vstack(E).astype(np.intp), np.vstack(Ze).astype(np.int32),
+                   np.vstack(J))
 
 
 def box_skeleton(lo, hi):
@@ -70,17 +144,8 @@ def box_skeleton(lo, hi):
     >>> len(X), len(E)
     (4, 4)
     """
-    d = len(lo)
-    corner = ((np.arange(2**d)[:, None] >> np.arange(d)) & 1).astype(bool)
-    X = np.where(corner, hi, lo).astype(np.float64)
-    Zv = np.where(corner, np.arange(d), d + np.arange(d)).astype(np.int32)
-    E, Ze, J = [], [], []
-    for j in range(d):
-        a = np.flatnonzero(~corner[:, j])
-        E.append(np.stack([a, a | (1 << j)], axis=1))
-        Ze.append(np.delete(Zv[a], j, axis=1))
-        J.append(np.full((len(a), 2), j))
-    return X, Zv, np.vstack(E).astype(np.intp), np.vstack(Ze).astype(np.int32), np.vstack(J)
+    corner, Zv, E, Ze, J = _box_combinatorics(len(lo))
+    return np.where(corner, hi, lo).astype(np.float64), Zv, E, Ze, J
 
 
 def polygon_skeleton(A, b, x0):
@@ -144,11 +209,9 @@ class Skeleton:
         self.n_neurons = n_neurons
         self.rel_tol = rel_tol
         n_ids = m_dom + n_neurons
-        rng = np.random.default_rng(_HASH_SEED)
-        r = rng.integers(0, 2**63, size=(n_ids, 2), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        self.r = r
         # rsel[i] = [-r_i, +r_i]: the hash term of hyperplane i for sign index 0/1
-        self.rsel = np.stack([np.uint64(0) - r, r], axis=1)
+        r, self.rsel = _cut_weights(n_ids)
+        self.r = r
         nV, nE = len(X), len(E)
         self.nV, self.nE = nV, nE
         capV, capE = max(1024, 4 * nV), max(2048, 4 * nE)
@@ -369,24 +432,33 @@ class Skeleton:
 
     # -------------------------------------------------------------- read-out
     def cells(self):
-        """Cells and facets of the finished complex.
+        """Cells and facets of the finished complex, as *slots*.
 
-        Returns ``(P, hc, (hfa, hfb, flab), points)``: packed patterns of
-        the cells (with rare duplicates) and their 128-bit pattern hashes;
-        per facet the hashes of its two sides' patterns and the neuron it
-        lies on; and either ``(iv, hi)``, every (vertex, incident cell) pair
-        as the vertex and the cell's hash (for vertex centroids, up to
-        :data:`VERTEX_CENTROID_MAX_DIM`), or an interior point per cell. The
-        hash is linear in the bits (random weights per neuron), so a
-        neighbour's hash needs no pattern.
+        Slot ``code * n_vertices + v`` is the cell in orthant ``code`` at
+        vertex ``v`` (bit ``j`` of ``code``: the side of the vertex's
+        hyperplane ``j``). Returns ``(keys, exact, cells, P, facets, points)``:
+
+        * ``keys``: ``(2^d n_vertices, w)`` 64-bit words, the key of every
+          slot's cell (garbage where a domain row's outer side has no cell);
+          linear in the bits (a weight per neuron), so a neighbour's key
+          needs no pattern. ``exact``: the key is the packed pattern itself
+          (``w = 1``, see :data:`EXACT_KEY_MAX_NEURONS`), else a 128-bit hash.
+        * ``cells``: one slot per cell (with rare duplicates), at its lowest
+          vertex; ``P`` their packed patterns (``None`` for exact keys).
+        * ``facets``: ``(sa, sb, lab)``, the slots of both sides of each facet
+          (at its lowest vertex) and the neuron it lies on.
+        * ``points``: every slot holding a cell (the vertex-cell incidences, for
+          vertex centroids, up to :data:`VERTEX_CENTROID_MAX_DIM`), or an
+          interior point per cell of ``cells``.
         """
-        d, nV, nE, m_dom = self.d, self.nV, self.nE, self.m_dom
+        d, nV, nE, m_dom, N = self.d, self.nV, self.nE, self.m_dom, self.n_neurons
         X = self.XZ[:nV, :d]
         Zv, bits = self.Zv[:nV], self.bits[:nV]
         Ea, Eb = self.Ea[:nE], self.Eb[:nE]
+        sel, codes0, direction = _orthants(d)
         # a generic direction orients every edge (ties by vertex index)
-        f = X @ (np.sqrt(np.arange(2, d + 2)) % 1.0 + 0.5)
-        fa, fb = f[Ea], f[Eb]
+        f = X @ direction
+        fa, fb = f.take(Ea), f.take(Eb)
         up = (fb > fa) | ((fb == fa) & (Eb > Ea))
         # slot (position j in Zv of the hyperplane the edge leaves, side) at both ends
         nbr = np.full(nV * d * 2, -1, dtype=np.intp)
@@ -401,75 +473,80 @@ class Skeleton:
             at = at * 2 + ((byte >> (7 - (hn & 7)).astype(np.uint8)) & (h >= 0))
             nbr[at] = o
             upt[at] = u
-        nb3, upt = nbr.reshape(nV, d, 2), upt.reshape(nV, d, 2)
+        filled = (nbr >= 0).reshape(nV, d, 2)
+        upt = upt.reshape(nV, d, 2)
         neu = Zv >= m_dom
-        if (nbr >= 0).sum() != 2 * nE or (nb3[:, :, 0] < 0).any() or (nb3[:, :, 1][neu] < 0).any():
+        if np.count_nonzero(filled) != 2 * nE or not filled[:, :, 0].all() or \
+                not (filled[:, :, 1] | ~neu).all():
             raise SubdivisionFallback("a vertex is not simple (slots of its edges)")
-        codes = np.arange(2**d)
-        sel = ((codes[:, None] >> np.arange(d)) & 1).astype(np.intp)  # (2^d, d)
         # ok[j][code, v]: the edge at v along position j on the code's side points up;
         # a cell is emitted where all d point up, a facet on j where the other d - 1 do
         ok = [upt[:, j, :].T.take(sel[:, j], axis=0) for j in range(d)]
-        pre = [np.ones((2**d, nV), dtype=bool)]
-        for j in range(d):
+        pre = [None, ok[0]]  # pre[j]: the first j point up (None: no condition)
+        for j in range(1, d):
             pre.append(pre[-1] & ok[j])
-        suf = np.ones((2**d, nV), dtype=bool)
-        # linear 128-bit hash of a pattern: sum of its set bits' weights (mod 2^64)
-        wgt = np.zeros((m_dom + self.n_neurons, 2), dtype=np.uint64)
-        wgt[m_dom:] = np.random.default_rng(_HASH_SEED + 1).integers(
-            0, 2**63, size=(self.n_neurons, 2), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        wT = np.ascontiguousarray(wgt.T)
-        wz = np.empty((2, d, nV), dtype=np.uint64)  # weight of each vertex's hyperplanes
-        for w in range(2):
-            for j in range(d):
-                wT[w].take(Zv[:, j], out=wz[w, j])
-        # T[:, code, v]: hash of the cell in orthant ``code`` at v (subset sums of the open bits)
-        T = np.empty((2, 2**d, nV), dtype=np.uint64)
-        T[:, 0] = self._bit_hashes(bits, wgt[m_dom:]).T
+        # T[code, v]: key of the cell in orthant ``code`` at v (subset sums of the open bits)
+        exact = N <= EXACT_KEY_MAX_NEURONS
+        wgt, tables = _pattern_weights(m_dom, N, exact)
+        T = np.empty((2**d, nV, wgt.shape[1]), dtype=np.uint64)
+        if exact:
+            Q = np.zeros((nV, 8), dtype=np.uint8)
+            Q[:, : bits.shape[1]] = bits
+            T[0, :, 0] = Q.view(">u8")[:, 0]
+        else:
+            self._bit_hashes(bits, tables, out=T[0])
+        wz = wgt.take(Zv, axis=0)  # (nV, d, w): the weights of each vertex's hyperplanes
         for j in range(d):
-            np.add(T[:, : 2**j], wz[:, j, None, :], out=T[:, 2**j: 2 ** (j + 1)])
-        T0, T1 = T[0].reshape(-1), T[1].reshape(-1)
-
-        def pair(at):
-            return np.stack([T0.take(at), T1.take(at)], axis=1)
-
-        hfa, hfb, lab = [], [], []
+            np.add(T[: 2**j], wz[:, j], out=T[2**j: 2 ** (j + 1)])
+        sa, sb, lab = [], [], []
+        suf = None  # the last d - 1 - j point up
         for j in range(d - 1, -1, -1):
-            codes0 = np.flatnonzero(sel[:, j] == 0)
-            fc, fv = np.nonzero(pre[j].take(codes0, axis=0) & suf.take(codes0, axis=0) & neu[:, j])
-            at = codes0.take(fc) * nV + fv
-            hfa.append(pair(at))
-            hfb.append(pair(at + 2**j * nV))
-            lab.append(Zv[fv, j] - m_dom)
-            suf &= ok[j]
-        ci, vi = np.nonzero(pre[d])
-        hc = pair(ci * nV + vi)
-        P = bits.take(vi, axis=0)
-        for j in range(d):
-            rows = np.flatnonzero(((ci >> j) & 1).astype(bool) & neu[vi, j])
-            k = Zv[vi[rows], j] - m_dom
-            P[rows, k >> 3] |= (1 << (7 - (k & 7))).astype(np.uint8)
-        facets = (np.concatenate(hfa), np.concatenate(hfb), np.concatenate(lab))
+            c0 = codes0[j]
+            m = neu[:, j]
+            if pre[j] is not None:
+                m = pre[j].take(c0, axis=0) & m
+            if suf is not None:
+                m = suf.take(c0, axis=0) & m
+            fc, fv = np.divmod(np.flatnonzero(np.broadcast_to(m, (len(c0), nV))), nV)
+            at = c0.take(fc) * nV + fv
+            sa.append(at)
+            sb.append(at + 2**j * nV)
+            lab.append(Zv[:, j].take(fv) - m_dom)
+            suf = ok[j] if suf is None else suf & ok[j]
+        cslots = np.flatnonzero(pre[d])
+        P = None
+        if not exact or d > VERTEX_CENTROID_MAX_DIM:
+            ci, vi = np.divmod(cslots, nV)
+        if not exact:
+            P = bits.take(vi, axis=0)
+            for j in range(d):
+                rows = np.flatnonzero(((ci >> j) & 1).astype(bool) & neu[vi, j])
+                k = Zv[vi[rows], j] - m_dom
+                P[rows, k >> 3] |= (1 << (7 - (k & 7))).astype(np.uint8)
+        keys = T.reshape(-1, T.shape[2])
+        facets = (np.concatenate(sa), np.concatenate(sb), np.concatenate(lab))
         if d <= VERTEX_CENTROID_MAX_DIM:
             # every (vertex, cell) incidence: a domain row's side is fixed, a neuron's free
-            valid = np.ones((2**d, nV), dtype=bool)
+            valid = np.empty((2**d, nV), dtype=bool)
+            valid[0] = True
             for j in range(d):
-                valid &= neu[:, j] | (sel[:, j, None] == 0)
-            flat = np.flatnonzero(valid)
-            return P, hc, facets, (flat % nV, pair(flat))
+                np.logical_and(valid[: 2**j], neu[:, j], out=valid[2**j: 2 ** (j + 1)])
+            return keys, exact, cslots, P, facets, np.flatnonzero(valid)
         # the centroid of the lowest vertex and its d neighbours along the cell's edges
         pts = X.take(vi, axis=0)
         for j in range(d):
             pts += X.take(nbr.take((vi * d + j) * 2 + ((ci >> j) & 1)), axis=0)
-        return P, hc, facets, pts / (d + 1)
+        return keys, exact, cslots, P, facets, pts / (d + 1)
 
-    def _bit_hashes(self, bits, w):
-        """``sum_i w_i bit_i`` (mod 2^64, per column of ``w``) of packed rows, by byte tables."""
-        out = np.zeros((len(bits), 2), dtype=np.uint64)
-        vals = ((np.arange(256)[:, None] >> np.arange(7, -1, -1)) & 1).astype(np.uint64)  # (256, 8)
-        for p in range(bits.shape[1]):
-            wp = np.zeros((8, 2), dtype=np.uint64)
-            wp[: len(w[8 * p: 8 * p + 8])] = w[8 * p: 8 * p + 8]
-            table = (vals[:, :, None] * wp[None, :, :]).sum(axis=1, dtype=np.uint64)  # (256, 2)
-            out += table.take(bits[:, p], axis=0)
+    @staticmethod
+    def _bit_hashes(bits, tables, out):
+        """``out[:, k] = sum_i w_ki bit_i`` (mod 2^64) of packed rows, by the byte tables of
+        :func:`_pattern_weights`: one gather and one sum per block of rows (blocks of 2^17
+        bytes, so the gathered words stay in cache)."""
+        n, nb = bits.shape
+        off = np.arange(0, 256 * nb, 256, dtype=np.intp)
+        step = max(1, 2**17 // nb)
+        for s in range(0, n, step):
+            tables.take(bits[s: s + step] + off, axis=0).sum(
+                axis=1, dtype=np.uint64, out=out[s: s + step])
         return out

@@ -49,6 +49,7 @@ Example
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -61,7 +62,8 @@ from .scaling import balanced_network, first_layer_offset_scale
 from .lp import chebyshev_ball, inscribed_radius
 from .results import RegionSet, region_halfspaces
 from .tolerances import Tolerances
-from .skeleton import Skeleton, SubdivisionFallback, box_skeleton, polygon_skeleton
+from .skeleton import (VERTEX_CENTROID_MAX_DIM, Skeleton, SubdivisionFallback, box_skeleton,
+                       polygon_skeleton)
 from .inscribed_radii import inscribed_radii
 
 __all__ = ["enumerate_subdivision", "supports", "choose_method", "dispatch", "SubdivisionFallback"]
@@ -172,11 +174,17 @@ def _memory_budget(max_memory):
     if max_memory is not None:
         return float(max_memory)
     try:
-        with open("/proc/meminfo") as fh:
-            info = dict(line.split(":", 1) for line in fh)
-        avail = float(info["MemAvailable"].split()[0]) * 1024
+        # one raw read (MemAvailable is the third line): parsing the whole file as text
+        # cost a small net's run 40 us
+        fd = os.open("/proc/meminfo", os.O_RDONLY)
+        try:
+            info = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+        at = info.index(b"MemAvailable:") + len(b"MemAvailable:")
+        avail = float(info[at: info.index(b"kB", at)]) * 1024
         return min(_DEFAULT_MAX_MEMORY, 0.6 * avail)
-    except (OSError, KeyError, ValueError):
+    except (OSError, ValueError):
         return _DEFAULT_MAX_MEMORY
 
 
@@ -211,6 +219,99 @@ def _sorted_unique(P):
     inv = np.empty(n, dtype=np.intp)
     inv[order] = np.cumsum(new) - 1
     return order[new], inv
+
+
+#: Odd multiplier of :func:`_slot_cells`' key scramble (a bijection of the 64-bit words).
+_SCRAMBLE = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _packed_keys(keys):
+    """Exact 64-bit keys as packed pattern bytes, ``(n, 8)``."""
+    return keys.astype(">u8").view(np.uint8).reshape(len(keys), 8)
+
+
+def _slot_cells(keys, exact, cslots, P, slots, n_neurons):
+    """``(cell, P)``: the cell (row of ``P``) of every slot in ``slots``, and the cells' packed
+    patterns, sorted and distinct.
+
+    Hash keys: the slots' keys are looked up among the cells emitted at their lowest
+    vertices (:func:`_lookup`). Exact keys: the cells are the distinct keys of the slots,
+    found by one sort, and each must be one emitted at some slot, as with hashes.
+    """
+    if not exact:
+        first, _ = _sorted_unique(P)
+        (inc,) = _lookup(keys.take(cslots.take(first), axis=0), keys.take(slots, axis=0))
+        return inc, P[first]
+    k = keys[:, 0].take(slots)
+    M = len(k)
+    nb = max(M.bit_length(), 1)
+    low = np.uint64((1 << nb) - 1)
+    if n_neurons + nb <= 64:
+        # the pattern's bits are the key's top n_neurons: shifted down, the row fits below
+        s = k >> np.uint64(64 - n_neurons - nb)
+        s |= np.arange(M, dtype=np.uint64)
+        s.sort()
+        idx = (s & low).astype(np.intp)
+        s >>= np.uint64(nb)
+        scrambled = False
+    else:
+        # no room for the row: group by a bijective scramble of the key, truncated, with the
+        # row in its low bits (a plain sort costs a third of an argsort), then order the groups
+        s = k * _SCRAMBLE
+        s &= ~low
+        s |= np.arange(M, dtype=np.uint64)
+        s.sort()
+        idx = (s & low).astype(np.intp)
+        t = s >> np.uint64(nb)
+        s = k.take(idx)
+        scrambled = not (t[1:] == t[:-1])[s[1:] != s[:-1]].any()
+        if not scrambled:  # two keys share the truncated scramble (rare): sort the keys
+            idx = np.argsort(k)
+            s = k.take(idx)
+    new = np.empty(M, dtype=bool)
+    new[:1] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    grp = np.cumsum(new) - 1
+    uk = k.take(idx[new])
+    if scrambled:
+        order = np.argsort(uk)
+        uk = uk.take(order)
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        grp = rank.take(grp)
+    inc = np.empty(M, dtype=np.intp)
+    inc[idx] = grp
+    # every cell is emitted at one of its slots (its lowest vertex): a structural check
+    where = np.full(len(keys), -1, dtype=np.intp)
+    where[slots] = inc
+    hit = where.take(cslots)
+    emitted = np.zeros(len(uk), dtype=bool)
+    emitted[hit] = True
+    if (hit < 0).any() or not emitted.all():
+        raise SubdivisionFallback("a facet's side is not among the cells")
+    return inc, _packed_keys(uk)
+
+
+def _unique_keys(keys):
+    """``(first, distinct)``: the sorted distinct values of exact 64-bit cell keys and the
+    earliest row holding each (a stable sort, as :func:`_sorted_unique`)."""
+    order = np.argsort(keys, kind="stable")
+    ks = keys.take(order)
+    new = np.empty(len(ks), dtype=bool)
+    new[:1] = True
+    np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    return order[new], ks[new]
+
+
+def _lookup_exact(keys, *queries):
+    """Row of every exact key of ``queries`` among the sorted distinct ``keys``."""
+    q = np.concatenate(queries)
+    at = np.searchsorted(keys, q)
+    if len(keys):
+        np.minimum(at, len(keys) - 1, out=at)
+    if not np.array_equal(keys.take(at) if len(keys) else keys, q):
+        raise SubdivisionFallback("a facet's side is not among the cells")
+    return np.split(at, np.cumsum([len(x) for x in queries[:-1]]))
 
 
 def _lookup(hc, *queries):
@@ -368,30 +469,39 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 f"reading {sk.n_vertices:,} vertices' cells needs about {need / 2**30:.1f} GiB "
                 f"beyond the complex (budget {budget / 2**30:.1f} GiB); use method='lp' or raise "
                 "max_memory.")
-        P, hc, (fa, fb, lab), points = sk.cells()
-        Xv = sk.X.copy() if isinstance(points, tuple) else None
+        keys, exact, cslots, P, (sa, sb, lab), points = sk.cells()
         n_vertices, n_edges = sk.n_vertices, sk.n_edges
+        Xv = sk.X.copy() if d <= VERTEX_CENTROID_MAX_DIM else None
         peak = max(peak, sk.nbytes() + need)
         # free the complex before the certificates (a stop from here on still reports its size)
         sk = SimpleNamespace(n_vertices=n_vertices, n_edges=n_edges)
-        first, _ = _sorted_unique(P)
-        P = P[first]
-        R = len(first)
-        hc = hc[first]
-        patterns = np.unpackbits(P, axis=1, count=N).view(bool)  # 0/1 bytes: no copy
         # adjacency: the two sides of every facet, each emitted at the facet's lowest vertex
-        if Xv is None:
-            pa, pb = _lookup(hc, fa, fb)
-            pts = points[first]
-        else:
-            # interior points: the cells' vertex centroids
-            iv, hi = points
-            pa, pb, inc = _lookup(hc, fa, fb, hi)
+        if Xv is not None:
+            # every slot holding a cell gets its cell; interior points: the vertex centroids
+            inc, P = _slot_cells(keys, exact, cslots, P, points, N)
+            R = len(P)
+            cell = np.empty(len(keys), dtype=np.intp)
+            cell[points] = inc
+            pa, pb = cell.take(sa), cell.take(sb)
+            iv = points % n_vertices
             cnt = np.bincount(inc, minlength=R).astype(np.float64)
             pts = np.stack([np.bincount(inc, weights=Xv[iv, j], minlength=R) for j in range(d)],
                            axis=1) / cnt[:, None]
-            del inc, iv, hi, Xv
-        del fa, fb
+            del inc, iv, Xv, cell
+        elif exact:
+            first, hc = _unique_keys(keys[:, 0].take(cslots))
+            P = _packed_keys(hc)
+            pa, pb = _lookup_exact(hc, keys[:, 0].take(sa), keys[:, 0].take(sb))
+            pts = points[first]
+        else:
+            first, _ = _sorted_unique(P)
+            P = P[first]
+            pa, pb = _lookup(keys.take(cslots.take(first), axis=0), keys.take(sa, axis=0),
+                             keys.take(sb, axis=0))
+            pts = points[first]
+        R = len(P)
+        del keys, sa, sb
+        patterns = np.unpackbits(P, axis=1, count=N).view(bool)  # 0/1 bytes: no copy
         # one sort of (pair, label) keys: duplicates adjacent, a second label right after
         key = (np.minimum(pa, pb) * R + np.maximum(pa, pb)) * max(N, 1) + lab
         key.sort()
