@@ -59,6 +59,12 @@ VERTEX_CENTROID_MAX_DIM = 3
 #: Up to this many neurons a cell's packed pattern fits in one 64-bit word, which is then its
 #: key (exact: no hash, no collision); above, the key is a 128-bit linear hash of the pattern.
 EXACT_KEY_MAX_NEURONS = 64
+#: A layer is cut the lazy way (see ``Skeleton.start_layer``) from this many edges on.
+LAZY_MIN_EDGES = 4096
+#: ``_BYTE_BITS[byte, p]``: bit ``p`` of ``byte`` in np.packbits order (first = high bit);
+#: ``_PREFIX_MASKED[byte * 9 + i]``: ``byte`` with only its first ``i`` bits kept.
+_BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(7, -1, -1)) & 1).astype(np.uint64)
+_PREFIX_MASKED = (np.arange(256)[:, None] & ((0xFF00 >> np.arange(9)) & 0xFF)).reshape(-1)
 
 
 class SubdivisionFallback(Exception):
@@ -235,6 +241,7 @@ class Skeleton:
         if d > 1:
             self.H[:nE] -= r[Ze].sum(axis=1, dtype=np.uint64)
         self.layer = None  # (first neuron, width, vertices before each neuron)
+        self.Lb = self.X8 = self.U = None  # the lazy cut's arrays (start_layer)
 
     # ----------------------------------------------------------------- sizes
     @property
@@ -252,57 +259,194 @@ class Skeleton:
 
     def nbytes(self):
         return self.XZ.nbytes + self.Zv.nbytes + self.bits.nbytes + \
-            self.Ea.nbytes * 2 + self.Ze.nbytes + self.H.nbytes + self.J.nbytes
+            self.Ea.nbytes * 2 + self.Ze.nbytes + self.H.nbytes + self.J.nbytes + \
+            sum(a.nbytes for a in (self.Lb, self.X8, self.U) if a is not None)
 
     def _reserve(self, nv, ne):
         v, e = self.nV, self.nE
         if nv > len(self.XZ):
             self.XZ, self.Zv, self.bits = (_grown(a, nv, v) for a in (self.XZ, self.Zv, self.bits))
+            if self.Lb is not None:
+                Lb = np.empty((len(self.Lb), len(self.XZ)), dtype=np.uint8)
+                Lb[:, :v] = self.Lb[:, :v]
+                self.Lb = Lb
         if ne > len(self.Ea):
             self.Ea, self.Eb, self.Ze, self.H, self.J = (
                 _grown(a, ne, e) for a in (self.Ea, self.Eb, self.Ze, self.H, self.J))
+            if self.X8 is not None:
+                self.X8, self.U = _grown(self.X8, ne, e), _grown(self.U, ne, e)
 
     # ---------------------------------------------------------------- layers
+    # Two ways to cut a layer, bit for bit the same complex:
+    # * eager (small complexes, where numpy's per-call cost dominates): each cut reads its
+    #   neuron's column at every vertex and its sign at both ends of every edge, and adds
+    #   the neuron's term to every edge's hash;
+    # * lazy (from LAZY_MIN_EDGES edges at the layer's start): the layer's sign bits are
+    #   kept packed, one contiguous row of bytes per 8 neurons (Lb), and the work of a cut
+    #   is restricted to the edges crossed by its block of 8 neurons, found once per block
+    #   (X8: XOR of the ends' bytes); the hashes are brought up to date once per block.
+    #   The degeneracy test is kept as the values are made (zmax, zmin) instead of by a
+    #   pass over every vertex's values at the end of the layer.
     def start_layer(self, W, b, slope=None):
         """Pre-activations ``W h + b`` of a new layer at every vertex.
 
         ``h`` is the previous layer's activation (``slope`` its negative
-        slope) or, for the first layer, the coordinates.
+        slope) or, for the first layer, the coordinates. Computed in blocks
+        of rows, in place when the layer is as wide as the previous one:
+        no temporary of the whole ``(vertices, width)`` size.
         """
         d, nV = self.d, self.nV
-        if self.layer is None:
-            Hin = self.XZ[:nV, :d]
-            k0 = 0
-        else:
-            Z = self.XZ[:nV, d:]
-            Hin = np.where(Z > 0, Z, slope * Z)
-            k0 = self.layer[0] + self.layer[1]
+        first = self.layer is None
+        k0 = 0 if first else self.layer[0] + self.layer[1]
         n_l = W.shape[0]
-        XZ = np.empty((len(self.XZ), d + n_l))
-        XZ[:nV, :d] = self.XZ[:nV, :d]
-        XZ[:nV, d:] = Hin @ W.T + b
+        self.lazy = lazy = self.nE >= LAZY_MIN_EDGES
+        old = self.XZ
+        XZ = old if old.shape[1] == d + n_l else np.empty((len(old), d + n_l))
+        if XZ is not old:
+            XZ[:nV, :d] = old[:nV, :d]
+        if lazy:
+            self.Lb = np.empty(((n_l + 7) // 8, len(XZ)), dtype=np.uint8)
+            if self.X8 is None:
+                self.X8 = np.empty(len(self.Ea), dtype=np.uint8)
+                self.U = np.zeros(len(self.Ea), dtype=np.uint8)
+            self.zmax, self.zmin = np.zeros(n_l), np.full(n_l, np.inf)
+            self.T = self._layer_tables(k0, n_l)
+        else:
+            self.Lb = None
+        # Rows per block: about 1 MB. A BLAS product of a single row takes another code
+        # path (other rounding), so no block but a lone whole has one row: the values are
+        # bit for bit those of one product over all rows.
+        step = max(2, 2**17 // (n_l + old.shape[1]))
+        starts = list(range(0, nV, step))
+        if len(starts) > 1 and nV - starts[-1] == 1:
+            starts.pop()
+        WT = W.T
+        for s, e in zip(starts, starts[1:] + [nV]):
+            if first:
+                h = old[s:e, :d]
+            else:
+                Z = old[s:e, d:]
+                h = np.maximum(Z, 0.0) if slope == 0 else np.where(Z > 0, Z, slope * Z)
+            z = h @ WT
+            z += b
+            XZ[s:e, d:] = z
+            if lazy:
+                self.Lb[:, s:e] = np.packbits(z > 0, axis=1).T
+                np.abs(z, out=z)
+                np.maximum(self.zmax, z.max(axis=0), out=self.zmax)
+                np.minimum(self.zmin, z.min(axis=0), out=self.zmin)
         self.XZ = XZ
         self.layer = (k0, n_l, np.zeros(n_l, dtype=np.intp))
+        self.block = None
+
+    # Lazy edge hashes. An edge's hash H sums, over the hyperplanes not containing it,
+    # +r or -r by its side. Inside a layer, a neuron k' already cut never crosses an edge
+    # of the complex (every crossing was split), and an edge not containing k' has an end
+    # strictly on its side (an edge with both ends on k' lies in k': the only such edges
+    # are made by k''s cut or split from those). So the edge's side of k' is the OR of its
+    # ends' sign bits (a vertex on k' has value exactly 0, bit 0). Within a block of 8
+    # neurons, H[e] holds every term but those of the block's neurons from U[e] on; the
+    # missing ones come from table lookups on the OR of the ends' bytes. An edge made in
+    # the block lies on (or was split from an edge on) a neuron < U[e], so no contained
+    # neuron is ever added. Sums are mod 2^64, in any order: the hashes are bit for bit
+    # those of adding every neuron's term to every edge at every cut (the eager way).
+    def _layer_tables(self, k0, n_l):
+        """``T[j, byte * 9 + i]``: the sum of ``+-r`` over the first ``i`` neurons of block ``j``.
+
+        The sign of neuron ``8 j + p`` is bit ``p`` of ``byte`` (packbits order):
+        ``sum_{p < i} +-r_p = 2 F[byte & top_i] - R_i`` with ``F`` the subset sums of
+        the block's weights and ``R_i`` the plain prefix sums (all mod 2^64).
+        """
+        nb = (n_l + 7) // 8
+        r = np.zeros((nb * 8, 2), dtype=np.uint64)  # missing neurons of a last block add 0
+        r[:n_l] = self.r[self.m_dom + k0: self.m_dom + k0 + n_l]
+        r = r.reshape(nb, 8, 2)
+        R = np.zeros((nb, 1, 9, 2), dtype=np.uint64)
+        np.cumsum(r, axis=1, out=R[:, 0, 1:])
+        T = np.matmul(_BYTE_BITS, r).take(_PREFIX_MASKED, axis=1)
+        T += T
+        T.reshape(nb, 256, 9, 2)[...] -= R
+        return T
+
+    def _start_block(self, j):
+        nE = self.nE
+        Lj = self.Lb[j]
+        X8 = self.X8[:nE]
+        Lj.take(self.Ea[:nE], out=X8)
+        X8 ^= Lj.take(self.Eb[:nE])
+        # edges crossed by any of the block's neurons, then every edge made in the block
+        self.block = (j, np.flatnonzero(X8), nE, self.T[j])
+
+    def _finish_block(self):
+        """Add the finished block's missing hash terms to every edge."""
+        if self.block is None:
+            return
+        j, _, _, T = self.block
+        self.block = None
+        nE = self.nE
+        Lj = self.Lb[j]
+        o = Lj.take(self.Ea[:nE])
+        o |= Lj.take(self.Eb[:nE])
+        T = T.reshape(256, 9, 2)
+        D = (T[:, -1:] - T).reshape(-1, 2)  # D[byte * 9 + u]: the terms of the byte's bits u..
+        o = o.astype(np.intp)
+        o *= 9
+        U = self.U[:nE]
+        o += U
+        self.H[:nE] += D.take(o, axis=0)
+        U[:] = 0
 
     def cut(self, kl, k):
         """Cut the complex with neuron ``k`` (column ``kl`` of the current layer); returns the new vertices."""
         d, nV, nE = self.d, self.nV, self.nE
         self.layer[2][kl] = nV
         col = d + kl
-        pos = self.XZ[:nV, col] > 0
-        sa = pos[self.Ea[:nE]]
-        ci = (sa != pos[self.Eb[:nE]]).nonzero()[0]
-        nc = ci.size
         rs = self.rsel[self.m_dom + k]
-        if nc == 0:
+        lazy = self.lazy
+        if lazy:
+            j, i = kl >> 3, kl & 7
+            if i == 0:
+                self._finish_block()
+                self._start_block(j)
+            _, base, E0, T = self.block
+            m8 = np.uint8(0x80 >> i)
+            X8 = self.X8
+            ci = base[(X8.take(base) & m8) != 0]
+            if nE > E0:
+                ci = np.concatenate([ci, E0 + np.flatnonzero(X8[E0:nE] & m8)])
+            nc = ci.size
+            if nc == 0:
+                return 0
+        else:
+            pos = self.XZ[:nV, col] > 0
+            sa = pos[self.Ea[:nE]]
+            ci = (sa != pos[self.Eb[:nE]]).nonzero()[0]
+            nc = ci.size
+            if nc == 0:
+                self.H[:nE] += rs.take(sa.view(np.int8), axis=0)
+                return 0
+            Hc = self.H.take(ci, axis=0)
             self.H[:nE] += rs.take(sa.view(np.int8), axis=0)
-            return 0
-        Hc = self.H.take(ci, axis=0)
-        self.H[:nE] += rs.take(sa.view(np.int8), axis=0)
         if nV + nc > len(self.XZ) or nE + d * nc > len(self.Ea):
             self._reserve(nV + nc, nE + d * nc)
-        H, XZ, Ea, Eb, Ze, bits = self.H, self.XZ, self.Ea, self.Eb, self.Ze, self.bits
+        H, XZ, Ea, Eb, Ze, bits, J = self.H, self.XZ, self.Ea, self.Eb, self.Ze, self.bits, self.J
         ea, eb = Ea[ci], Eb[ci]
+        if lazy:
+            Lb, X8, U = self.Lb, self.X8, self.U
+            Lj = Lb[j]
+            ba, bb = Lj.take(ea), Lj.take(eb)
+            o = (ba | bb).astype(np.intp)
+            o *= 9
+            # the crossed edges' hashes now: stored terms plus the block's neurons U..i-1
+            Hc = H.take(ci, axis=0)
+            Hc += T.take(o + i, axis=0)
+            o += U.take(ci)
+            Hc -= T.take(o, axis=0)
+            sh = np.uint8(7 - i)
+            sb = (bb >> sh) & 1
+            H[ci] = Hc + rs.take((ba >> sh) & 1, axis=0)
+        else:
+            sb = pos[eb].view(np.int8)
         w0, w1 = nV, nV + nc
         # new vertices: coordinates and pre-activations interpolated in one go
         A = XZ.take(ea, axis=0)
@@ -311,8 +455,18 @@ class Skeleton:
         t = za / (za - B[:, col])
         B -= A
         B *= t[:, None]
-        np.add(B, A, out=XZ[w0:w1])
-        XZ[w0:w1, col] = 0.0
+        new = XZ[w0:w1]
+        np.add(B, A, out=new)
+        new[:, col] = 0.0
+        if lazy:
+            Znew = new[:, d:]
+            Lb[:, w0:w1] = np.packbits(Znew > 0, axis=1).T
+            Zabs = np.abs(Znew, out=B[:, d:])
+            np.maximum(self.zmax, Zabs.max(axis=0), out=self.zmax)
+            if col + 1 < XZ.shape[1]:
+                # the layer's later neurons see the new vertices as existing vertices
+                zmin = self.zmin[kl + 1:]
+                np.minimum(zmin, Zabs[:, kl + 1:].min(axis=0), out=zmin)
         np.bitwise_or(bits.take(ea, axis=0), bits.take(eb, axis=0), out=bits[w0:w1])
         hid = self.m_dom + k
         Zc = Ze.take(ci, axis=0)
@@ -326,11 +480,16 @@ class Skeleton:
         Eb[nE:e1] = eb
         Ze[nE:e1] = Zc
         # at w the edge leaves the new hyperplane (position d - 1); the new half keeps b's end
-        J = self.J
         J[nE:e1, 0] = d - 1
-        J[nE:e1, 1] = J[:, 1].take(ci)
+        J[nE:e1, 1] = J[ci, 1]
         J[ci, 1] = d - 1
-        np.add(Hc, rs.take(pos[eb].view(np.int8), axis=0), out=H[nE:e1])
+        np.add(Hc, rs.take(sb, axis=0), out=H[nE:e1])
+        if lazy:
+            Lw = Lj[w0:w1]
+            X8[ci] = ba ^ Lw
+            X8[nE:e1] = Lw ^ bb
+            U[ci] = i + 1
+            U[nE:e1] = i + 1
         self.nV, self.nE = w1, e1
         if d == 1:
             return nc
@@ -358,8 +517,8 @@ class Skeleton:
         key >>= np.uint64(nb)
         gap = key[1:] - key[:-1]
         K1 = K[:, 1].take(idx)
-        if n2 % 2 or gap[0::2].any() or not gap[1::2].all() or \
-                not np.array_equal(K1[0::2], K1[1::2]):
+        if n2 % 2 or np.count_nonzero(gap[0::2]) or np.count_nonzero(gap[1::2]) < n2 // 2 - 1 \
+                or np.count_nonzero(K1[0::2] != K1[1::2]):
             # the truncated first words may collide: decide on the full 128-bit keys
             live = np.flatnonzero(np.concatenate([np.ones(m, dtype=bool), ~dom]))
             idx = live[np.lexsort((K[live, 1], K[live, 0]))]
@@ -372,8 +531,7 @@ class Skeleton:
         nf = n2 // 2
         e2 = e1 + nf
         if d == 2:
-            Ea[e1:e2] = w0 + fp
-            Eb[e1:e2] = w0 + fq
+            cp, cq = fp, fq
             Ze[e1:e2, 0] = hid
             J[e1:e2] = 0
         else:
@@ -385,10 +543,13 @@ class Skeleton:
             ZF = Ze[e1:e2]
             Zc.take(cp, axis=0, out=ZF)
             ZF.reshape(-1)[np.arange(nf) * (d - 1) + jp] = hid
-            Ea[e1:e2] = w0 + cp
-            Eb[e1:e2] = w0 + cq
             J[e1:e2, 0] = jp
             J[e1:e2, 1] = jq
+        Ea[e1:e2] = w0 + cp
+        Eb[e1:e2] = w0 + cq
+        if lazy:
+            X8[e1:e2] = Lw.take(cp) ^ Lw.take(cq)
+            U[e1:e2] = i + 1
         K.take(idx[0::2], axis=0, out=H[e1:e2])
         self.nE = e2
         return nc
@@ -403,6 +564,32 @@ class Skeleton:
         k0, n_l, before = self.layer
         n = n_l if upto is None else upto
         d, nV = self.d, self.nV
+        off, b0 = k0 & 7, k0 >> 3
+        if self.lazy:
+            # zmax: a neuron's largest |value| at every vertex; zmin: its smallest at the
+            # vertices that existed when it was cut (both kept as the values were made)
+            bad = self.zmin[:n] <= self.rel_tol * self.zmax[:n]
+            if bad.any():
+                self._degenerate(k0 + int(np.flatnonzero(bad)[0]))
+            if upto is not None:
+                return
+            if k0 + n_l < self.n_neurons:
+                self._finish_block()  # the next layer's cuts read the full hashes
+            self.block = None
+            # the layer's sign bits, packed at their global position (first neuron = high bit)
+            nbl = len(self.Lb)
+            step = max(1, 2**20 // nbl)
+            for s in range(0, nV, step):
+                L = self.Lb[:, s: s + step].T
+                if off == 0:
+                    self.bits[s: s + len(L), b0: b0 + nbl] |= L
+                else:
+                    pad = np.zeros((len(L), off + n_l), dtype=bool)
+                    pad[:, off:] = np.unpackbits(L, axis=1, count=n_l)
+                    packed = np.packbits(pad, axis=1)
+                    self.bits[s: s + len(L), b0: b0 + packed.shape[1]] |= packed
+            self.Lb = None
+            return
         Z = self.XZ[:nV, d: d + n]
         # A neuron's largest value on the vertices it cut: values at vertices made later
         # in the layer are interpolated between those, so the maximum over all is the same
@@ -412,23 +599,24 @@ class Skeleton:
         for s in range(0, nV, step):
             np.maximum(S, np.abs(Z[s: s + step]).max(axis=0), out=S)
         thr = self.rel_tol * S
-        off = k0 & 7
-        b0 = k0 >> 3
         for s in range(0, nV, step):
             Zs = Z[s: s + step]
             old = np.arange(s, s + len(Zs))[:, None] < before[None, :n]
             bad = (np.abs(Zs) <= thr) & old
             if bad.any():
-                k = int(np.flatnonzero(bad.any(axis=0))[0])
-                raise SubdivisionFallback(
-                    f"neuron {k0 + k}: vertices within the coincidence tolerance of its "
-                    "hyperplane (concurrent, coincident or zero hyperplanes)")
+                self._degenerate(k0 + int(np.flatnonzero(bad.any(axis=0))[0]))
             if upto is None:
                 # the layer's sign bits, packed at their global position (first neuron = high bit)
                 pad = np.zeros((len(Zs), off + n_l), dtype=bool)
                 pad[:, off:] = Zs > 0
                 packed = np.packbits(pad, axis=1)
                 self.bits[s: s + len(Zs), b0: b0 + packed.shape[1]] |= packed
+
+    @staticmethod
+    def _degenerate(k):
+        raise SubdivisionFallback(
+            f"neuron {k}: vertices within the coincidence tolerance of its "
+            "hyperplane (concurrent, coincident or zero hyperplanes)")
 
     # -------------------------------------------------------------- read-out
     def cells(self):

@@ -13,7 +13,8 @@ from polyregions.constructions import construction_count, montufar, serra
 from polyregions.lp import inscribed_radius
 from polyregions.results import region_halfspaces
 from polyregions.inscribed_radii import inscribed_radii
-from polyregions.skeleton import Skeleton
+from polyregions import skeleton
+from polyregions.skeleton import Skeleton, box_skeleton
 from polyregions.subdivision import _effective_layers, choose_method
 
 
@@ -87,14 +88,22 @@ def test_constructions_in_the_unit_cube(kind, n0, widths):
 
 
 # ---------------------------------------------------------------- degenerate
-def test_duplicate_neurons_fall_back():
+@pytest.fixture(params=["eager", "lazy"])
+def cut_mode(request, monkeypatch):
+    """Run the test with the skeleton's eager cut (small complexes) and with its lazy one."""
+    if request.param == "lazy":
+        monkeypatch.setattr(skeleton, "LAZY_MIN_EDGES", 0)
+    return request.param
+
+
+def test_duplicate_neurons_fall_back(cut_mode):
     W = np.array([[1.0, 0.3], [1.0, 0.3], [-0.2, 1.0]])
     net = ReLUNetwork.from_weights([W, np.ones((1, 3))], [[0.1, 0.1, 0.2], [0.0]])
     rs = same_as_lp(net, Box([-1, -1], [1, 1]), expect_engine="lp")
     assert rs.count() == 4
 
 
-def test_concurrent_lines_fall_back():
+def test_concurrent_lines_fall_back(cut_mode):
     # three lines through (0.2, 0.1)
     W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     net = ReLUNetwork.from_weights([W, np.ones((1, 3))], [-W @ [0.2, 0.1], [0.0]])
@@ -102,7 +111,7 @@ def test_concurrent_lines_fall_back():
     assert rs.count() == 6
 
 
-def test_vertex_exactly_on_a_later_hyperplane_falls_back():
+def test_vertex_exactly_on_a_later_hyperplane_falls_back(cut_mode):
     # layer 2 neuron z = h1 - h2 vanishes where the two layer-1 lines cross
     W0 = np.array([[1.0, 0.5], [-0.3, 1.0]])
     net = ReLUNetwork.from_weights([W0, [[1.0, -1.0]], [[1.0]]], [[0.1, -0.2], [0.0], [0.0]])
@@ -110,7 +119,7 @@ def test_vertex_exactly_on_a_later_hyperplane_falls_back():
     assert rs.stats["fallback"]
 
 
-def test_zero_row_with_bias_is_exact_and_without_falls_back():
+def test_zero_row_with_bias_is_exact_and_without_falls_back(cut_mode):
     W0 = np.array([[0.0, 0.0], [1.0, 0.4], [-0.5, 1.0]])
     for b0, engine in (([0.3, 0.1, 0.2], "subdivision"), ([0.0, 0.1, 0.2], "lp")):
         net = ReLUNetwork.from_weights([W0, np.ones((1, 3))], [b0, [0.0]])
@@ -119,7 +128,7 @@ def test_zero_row_with_bias_is_exact_and_without_falls_back():
         assert rs.patterns[:, 0].all() == (b0[0] > 0)
 
 
-def test_dead_paths():
+def test_dead_paths(cut_mode):
     # layer 2 neuron 0 reads only neuron 0 of layer 1: constant -0.3 where it is off;
     # layer 2 neuron 1 reads nothing at all (a dead neuron, constant +0.2)
     W0 = np.array([[1.0, 0.2], [0.3, -1.0]])
@@ -130,7 +139,7 @@ def test_dead_paths():
     assert rs.count() == 6   # 4 quadrants; z = 2 h0 - 0.3 splits the two where h0 > 0
 
 
-def test_parallel_hyperplanes_closer_than_the_tolerance_fall_back():
+def test_parallel_hyperplanes_closer_than_the_tolerance_fall_back(cut_mode):
     W = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     net = ReLUNetwork.from_weights([W, np.ones((1, 3))], [[0.0, 1e-12, 0.3], [0.0]])
     sub = enumerate_regions(net, Box([-1, -1], [1, 1]), method="subdivision")
@@ -157,7 +166,7 @@ def test_random_nets_match_the_lp_engine(d, w1, w2, seed, bias):
         check_certificates(sub)
 
 
-def test_leaky_relu_and_deeper_net():
+def test_leaky_relu_and_deeper_net(cut_mode):
     net = random_network(2, [6, 6, 6], bias_std=0.5, negative_slope=0.1, random_state=4)
     same_as_lp(net, Box([-1, -1], [1, 1]))
 
@@ -279,3 +288,61 @@ def test_lookup_survives_colliding_truncated_hash_words():
     assert pa.tolist() == [1, 0, 2, 1] and pb.tolist() == [0, 2, 1, 1]
     with pytest.raises(Exception, match="not among the cells"):
         _lookup(hc, np.array([[0xABC0, 8]], dtype=np.uint64))
+
+
+def _build(net, box, lazy, monkeypatch):
+    """Every array of the skeleton after each layer, or the fallback's message."""
+    monkeypatch.setattr(skeleton, "LAZY_MIN_EDGES", 0 if lazy else 2**62)
+    Ws, bs, slopes = _effective_layers(net, box)
+    sk = Skeleton(*box_skeleton(box.lo, box.hi), 2 * box.dim, net.n_neurons, 1e-12)
+    out, kg = [], 0
+    try:
+        for l, (W, b) in enumerate(zip(Ws, bs)):
+            sk.start_layer(W, b, slopes[l - 1] if l else None)
+            for k in range(len(W)):
+                try:
+                    sk.cut(k, kg)
+                except skeleton.SubdivisionFallback:
+                    sk.end_layer(upto=k + 1)
+                    raise
+                kg += 1
+            sk.end_layer()
+            nV, nE = sk.n_vertices, sk.n_edges
+            out.append([a.copy() for a in (sk.XZ[:nV], sk.Zv[:nV], sk.bits[:nV], sk.Ea[:nE],
+                                            sk.Eb[:nE], sk.Ze[:nE, : box.dim - 1], sk.J[:nE])])
+            if l + 1 < len(Ws):  # (the last layer's hashes are read by nothing)
+                out[-1].append(sk.H[:nE].copy())
+    except skeleton.SubdivisionFallback as exc:
+        out.append(str(exc))
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(d=st.integers(1, 4), widths=st.lists(st.integers(1, 19), min_size=1, max_size=3),
+       seed=st.integers(0, 10**6), bias=st.sampled_from([0.0, 0.01, 0.5]),
+       slope=st.sampled_from([0.0, 0.1]))
+def test_lazy_cut_builds_the_eager_cuts_complex_bit_for_bit(monkeypatch, d, widths, seed, bias,
+                                                           slope):
+    # The lazy cut (blocks of 8 neurons, hashes brought up to date per block, degeneracy
+    # kept as values are made) against the eager one, array by array, fallbacks included
+    # (bias 0: concurrent hyperplanes). Widths not multiples of 8 leave partial blocks.
+    if d >= 3:
+        widths = [min(w, 9) for w in widths[:2]]
+    net = random_network(d, widths, bias_std=bias, negative_slope=slope, random_state=seed)
+    box = Box(-np.ones(d), np.ones(d))
+    eager, lazy = _build(net, box, False, monkeypatch), _build(net, box, True, monkeypatch)
+    assert len(eager) == len(lazy)
+    for a, b in zip(eager, lazy):
+        if isinstance(a, str):
+            assert a == b
+        else:
+            assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_lazy_cut_on_a_net_with_many_blocks_matches_the_lp_engine(monkeypatch):
+    # 20 neurons a layer: blocks of 8, 8 and 4; the 128-bit hash sort and Euler's relation
+    # check the lazily updated hashes, the LP engine checks the regions
+    monkeypatch.setattr(skeleton, "LAZY_MIN_EDGES", 0)
+    net = random_network(2, [20, 12], bias_std=0.3, random_state=5)
+    same_as_lp(net, Box([-1, -1], [1, 1]))
