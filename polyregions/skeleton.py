@@ -106,13 +106,13 @@ def _pattern_weights(m_dom, n_neurons, exact):
         return _frozen(w), None
     w = np.zeros((m_dom + n_neurons, 2), dtype=np.uint64)
     w[m_dom:] = _odd_weights(_HASH_SEED + 1, n_neurons)
-    # tables[256 p + c]: the hash of byte value c at byte p of the packed bits
+    # tables[k, 256 p + c]: word k of the hash of byte value c at byte p of the packed bits
     n_bytes = max(1, (n_neurons + 7) // 8)
-    wp = np.zeros((n_bytes * 8, 2), dtype=np.uint64)
-    wp[:n_neurons] = w[m_dom:]
+    wp = np.zeros((2, n_bytes * 8), dtype=np.uint64)
+    wp[:, :n_neurons] = w[m_dom:].T
     vals = ((np.arange(256)[:, None] >> np.arange(7, -1, -1)) & 1).astype(np.uint64)  # (256, 8)
-    tables = (vals[None, :, :, None] * wp.reshape(n_bytes, 1, 8, 2)).sum(axis=2, dtype=np.uint64)
-    return _frozen(w, tables.reshape(n_bytes * 256, 2))
+    tables = (vals[None, None] * wp.reshape(2, n_bytes, 1, 8)).sum(axis=3, dtype=np.uint64)
+    return _frozen(w, tables.reshape(2, n_bytes * 256))
 
 
 @lru_cache(maxsize=8)
@@ -729,12 +729,13 @@ class Skeleton:
     @staticmethod
     def _bit_hashes(bits, tables, out):
         """``out[:, k] = sum_i w_ki bit_i`` (mod 2^64) of packed rows, by the byte tables of
-        :func:`_pattern_weights`: one gather and one sum per block of rows (blocks of 2^17
-        bytes, so the gathered words stay in cache)."""
+        :func:`_pattern_weights`: per word, one gather and one sum per block of rows (blocks
+        of 2^18 bytes, so the gathered words stay in cache)."""
         n, nb = bits.shape
         off = np.arange(0, 256 * nb, 256, dtype=np.intp)
-        step = max(1, 2**17 // nb)
+        step = max(1, 2**18 // nb)
         for s in range(0, n, step):
-            tables.take(bits[s: s + step] + off, axis=0).sum(
-                axis=1, dtype=np.uint64, out=out[s: s + step])
+            idx = bits[s: s + step] + off
+            for k in range(2):
+                out[s: s + step, k] = tables[k].take(idx).sum(axis=1, dtype=np.uint64)
         return out
