@@ -49,13 +49,15 @@ def _balanced_rows(W, b, fm, fe):
     ep = ep.astype(np.int64)
     ep[:, :m] += fe
     # largest exponent of each row over its non-zero entries
-    E = np.max(np.where(mp != 0, ep, _NO_EXPONENT), axis=1, initial=_NO_EXPONENT)
+    E = np.maximum.reduce(np.where(mp != 0, ep, _NO_EXPONENT), axis=1, initial=_NO_EXPONENT)
     zero = E == _NO_EXPONENT
     E[zero] = 0
     # shifted entries are at most 1 in magnitude; tiny ones underflow to 0 harmlessly
     # (they are below float64's resolution relative to the row's largest entry)
     ep -= E[:, None]
-    Ar = np.ldexp(mp, np.clip(ep, -2000, 10).astype(np.int32))
+    np.maximum(ep, -2000, out=ep)
+    np.minimum(ep, 10, out=ep)
+    Ar = np.ldexp(mp, ep.astype(np.int32))
     Wr = np.ascontiguousarray(Ar[:, :m])
     br = Ar[:, m]
     nrm = np.sqrt(np.einsum("ij,ij->i", Wr, Wr) + br * br)

@@ -117,12 +117,16 @@ def _pattern_weights(m_dom, n_neurons, exact):
 
 @lru_cache(maxsize=8)
 def _orthants(d):
-    """``sel[code, j]`` (bit ``j`` of each of the ``2^d`` orthant codes), the codes with bit ``j``
-    clear for each ``j``, and the generic direction that orients the edges (cached per ``d``)."""
+    """``sel[code, j]`` (bit ``j`` of each of the ``2^d`` orthant codes), ``clear[j]``
+    (``(2^d, 1)``: is bit ``j`` clear) and the generic direction that orients the edges."""
     codes = np.arange(2**d)
     sel = ((codes[:, None] >> np.arange(d)) & 1).astype(np.intp)
-    codes0 = tuple(_frozen(np.flatnonzero(sel[:, j] == 0)) for j in range(d))
-    return _frozen(sel), codes0, _frozen(np.sqrt(np.arange(2, d + 2)) % 1.0 + 0.5)
+    clear = tuple(_frozen((sel[:, j] == 0)[:, None].copy()) for j in range(d))
+    return _frozen(sel), clear, _frozen(np.sqrt(np.arange(2, d + 2)) % 1.0 + 0.5)
+
+
+#: ``_BIT[i]``: bit ``i`` of a packed byte (the first neuron is the high bit).
+_BIT = _frozen(np.array([128, 64, 32, 16, 8, 4, 2, 1], dtype=np.uint8))
 
 
 @lru_cache(maxsize=16)
@@ -643,24 +647,28 @@ class Skeleton:
         X = self.XZ[:nV, :d]
         Zv, bits = self.Zv[:nV], self.bits[:nV]
         Ea, Eb = self.Ea[:nE], self.Eb[:nE]
-        sel, codes0, direction = _orthants(d)
+        sel, clear, direction = _orthants(d)
         # a generic direction orients every edge (ties by vertex index)
         f = X @ direction
         fa, fb = f.take(Ea), f.take(Eb)
         up = (fb > fa) | ((fb == fa) & (Eb > Ea))
-        # slot (position j in Zv of the hyperplane the edge leaves, side) at both ends
+        # slot (position j in Zv of the hyperplane the edge leaves, side) at both ends, at once
+        v = np.concatenate((Ea, Eb))
+        o = np.concatenate((Eb, Ea))
+        at = v * d
+        at += self.J[:nE].T.reshape(-1)
+        h = Zv.reshape(-1).take(at) - m_dom
+        hn = np.maximum(h, 0)
+        byte = bits.reshape(-1).take(o * self.n_bytes + (hn >> 3))
+        side = (byte & _BIT.take(hn & 7)) != 0
+        side &= h >= 0
+        at *= 2
+        at += side
         nbr = np.full(nV * d * 2, -1, dtype=np.intp)
         upt = np.zeros(nV * d * 2, dtype=bool)
-        flat_bits = bits.reshape(-1)
-        flat_Zv = Zv.reshape(-1)
-        for v, o, u, j in ((Ea, Eb, up, self.J[:nE, 0]), (Eb, Ea, ~up, self.J[:nE, 1])):
-            at = v * d + j
-            h = flat_Zv.take(at) - m_dom
-            hn = np.maximum(h, 0)
-            byte = flat_bits.take(o * self.n_bytes + (hn >> 3))
-            at = at * 2 + ((byte >> (7 - (hn & 7)).astype(np.uint8)) & (h >= 0))
-            nbr[at] = o
-            upt[at] = u
+        nbr[at] = o
+        upt[at[:nE]] = up
+        upt[at[nE:]] = ~up
         filled = (nbr >= 0).reshape(nV, d, 2)
         upt = upt.reshape(nV, d, 2)
         neu = Zv >= m_dom
@@ -686,20 +694,17 @@ class Skeleton:
         wz = wgt.take(Zv, axis=0)  # (nV, d, w): the weights of each vertex's hyperplanes
         for j in range(d):
             np.add(T[: 2**j], wz[:, j], out=T[2**j: 2 ** (j + 1)])
-        sa, sb, lab = [], [], []
+        sa, lab = [], []
         suf = None  # the last d - 1 - j point up
         for j in range(d - 1, -1, -1):
-            c0 = codes0[j]
-            m = neu[:, j]
+            m = clear[j] & neu[:, j]  # (2^d, nV): the slots on the facet's side 0
             if pre[j] is not None:
-                m = pre[j].take(c0, axis=0) & m
+                m &= pre[j]
             if suf is not None:
-                m = suf.take(c0, axis=0) & m
-            fc, fv = np.divmod(np.flatnonzero(np.broadcast_to(m, (len(c0), nV))), nV)
-            at = c0.take(fc) * nV + fv
+                m &= suf
+            at = np.flatnonzero(m)
             sa.append(at)
-            sb.append(at + 2**j * nV)
-            lab.append(Zv[:, j].take(fv) - m_dom)
+            lab.append(Zv[:, j].take(at % nV) - m_dom)
             suf = ok[j] if suf is None else suf & ok[j]
         cslots = np.flatnonzero(pre[d])
         P = None
@@ -712,7 +717,8 @@ class Skeleton:
                 k = Zv[vi[rows], j] - m_dom
                 P[rows, k >> 3] |= (1 << (7 - (k & 7))).astype(np.uint8)
         keys = T.reshape(-1, T.shape[2])
-        facets = (np.concatenate(sa), np.concatenate(sb), np.concatenate(lab))
+        facets = (np.concatenate(sa), np.concatenate([a + 2**j * nV for j, a in zip(
+            range(d - 1, -1, -1), sa)]), np.concatenate(lab))
         if d <= VERTEX_CENTROID_MAX_DIM:
             # every (vertex, cell) incidence: a domain row's side is fixed, a neuron's free
             valid = np.empty((2**d, nV), dtype=bool)
