@@ -151,3 +151,21 @@ def test_memory_budget_reads_the_available_memory(monkeypatch):
 
     monkeypatch.setattr(subdivision.os, "open", fail)
     assert subdivision._memory_budget(None) == subdivision._DEFAULT_MAX_MEMORY
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_neurons=st.sampled_from([1, 9, 40, 60, 64]), n_keys=st.integers(1, 60),
+       sizes=st.lists(st.integers(0, 80), min_size=1, max_size=3), seed=st.integers(0, 2**32 - 1))
+def test_lookup_exact_finds_every_query_among_the_keys(n_neurons, n_keys, sizes, seed):
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 2**63, size=n_keys, dtype=np.uint64) * np.uint64(2)
+    keys = np.unique(raw >> np.uint64(64 - n_neurons) << np.uint64(64 - n_neurons))
+    queries = [keys[rng.integers(0, len(keys), size=n)] for n in sizes]
+    got = subdivision._lookup_exact(keys, n_neurons, *queries)
+    for q, g in zip(queries, got):  # the oracle: a binary search
+        assert np.array_equal(g, np.searchsorted(keys, q))
+    missing = (keys[-1] >> np.uint64(64 - n_neurons)) + np.uint64(1)
+    if n_neurons < 64 and missing < np.uint64(2**n_neurons):
+        with pytest.raises(SubdivisionFallback, match="not among the cells"):
+            subdivision._lookup_exact(keys, n_neurons, *queries,
+                                      np.array([missing << np.uint64(64 - n_neurons)]))
