@@ -26,7 +26,7 @@ from .domain import as_domain
 from .network import as_network
 from .serial import enumerate_serial
 from .errors import InternalError
-from ._validation import check_choice, check_random_state, check_run_options
+from ._validation import check_choice, check_random_state_spec, check_run_options
 
 __all__ = ["enumerate_regions", "count_regions"]
 
@@ -132,7 +132,7 @@ def _check_engine_options(net, domain, method, seed_point, random_state):
         if u.size != domain.dim or not np.all(np.isfinite(u)):
             raise ValueError(f"seed_point must be {domain.dim} finite numbers (domain coordinates); "
                              f"got shape {u.shape}.")
-    check_random_state(random_state)
+    check_random_state_spec(random_state)
 
 
 def count_regions(net, domain=None, **kwargs):

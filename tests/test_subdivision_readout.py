@@ -169,3 +169,17 @@ def test_lookup_exact_finds_every_query_among_the_keys(n_neurons, n_keys, sizes,
         with pytest.raises(SubdivisionFallback, match="not among the cells"):
             subdivision._lookup_exact(keys, n_neurons, *queries,
                                       np.array([missing << np.uint64(64 - n_neurons)]))
+
+
+@pytest.mark.parametrize("value", [0, 7, 2**80, np.int64(3), None, -1, np.int64(-2), 1.5, True,
+                                   "a", np.random.SeedSequence(1), [1, 2]])
+def test_random_state_spec_raises_as_check_random_state(value):
+    from polyregions._validation import check_random_state, check_random_state_spec
+
+    try:
+        check_random_state(value)
+    except Exception as exc:  # the oracle: building the generator
+        with pytest.raises(type(exc)):
+            check_random_state_spec(value)
+    else:
+        assert check_random_state_spec(value) is None
