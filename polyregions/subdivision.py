@@ -203,19 +203,26 @@ def _sorted_unique(P):
     """``(first, inverse)`` of the distinct rows of a packed-bit array, sorted as bytes."""
     n, nb = P.shape
     words = -(-nb // 8)
-    Q = np.zeros((n, 8 * words), dtype=np.uint8)
-    Q[:, :nb] = P
-    # big-endian words compare like the packed bytes, so the order is np.packbits order
-    K = Q.view(">u8").astype(np.uint64)
-    if words == 1:
-        order = np.argsort(K[:, 0], kind="stable")
-    else:
-        order = np.argsort(K[:, -1], kind="stable")
-        for j in range(words - 2, -1, -1):
-            order = order[np.argsort(K[order, j], kind="stable")]
-    Ks = K[order]
-    new = np.ones(n, dtype=bool)
-    new[1:] = np.any(Ks[1:] != Ks[:-1], axis=1)
+    # big-endian words compare like the packed bytes, so the order is np.packbits order;
+    # one contiguous row per word, so each pass gathers from one word's column only (and
+    # no padded copy of P: one (words, n) array beside it)
+    K = np.empty((words, n), dtype=np.uint64)
+    P = np.ascontiguousarray(P)
+    for j in range(words):
+        if 8 * j + 8 <= nb:
+            K[j] = P[:, 8 * j: 8 * j + 8].view(">u8")[:, 0]
+        else:
+            Q = np.zeros((n, 8), dtype=np.uint8)
+            Q[:, : nb - 8 * j] = P[:, 8 * j:]
+            K[j] = Q.view(">u8")[:, 0]
+    order = np.argsort(K[-1], kind="stable")
+    for j in range(words - 2, -1, -1):
+        order = order.take(np.argsort(K[j].take(order), kind="stable"))
+    new = np.zeros(n, dtype=bool)
+    for j in range(words):
+        Kj = K[j].take(order)
+        new[1:] |= Kj[1:] != Kj[:-1]
+    new[:1] = True
     inv = np.empty(n, dtype=np.intp)
     inv[order] = np.cumsum(new) - 1
     return order[new], inv
@@ -264,14 +271,15 @@ def _slot_cells(keys, exact, cslots, P, slots, n_neurons):
         idx = (s & low).astype(np.intp)
         t = s >> np.uint64(nb)
         s = k.take(idx)
-        scrambled = not (t[1:] == t[:-1])[s[1:] != s[:-1]].any()
+        scrambled = not ((t[1:] == t[:-1]) & (s[1:] != s[:-1])).any()
         if not scrambled:  # two keys share the truncated scramble (rare): sort the keys
             idx = np.argsort(k)
             s = k.take(idx)
     new = np.empty(M, dtype=bool)
     new[:1] = True
     np.not_equal(s[1:], s[:-1], out=new[1:])
-    grp = np.cumsum(new) - 1
+    grp = new.astype(np.intp).cumsum()
+    grp -= 1
     uk = k.take(idx[new])
     if scrambled:
         order = np.argsort(uk)
