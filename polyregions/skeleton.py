@@ -598,23 +598,28 @@ class Skeleton:
         # A neuron's largest value on the vertices it cut: values at vertices made later
         # in the layer are interpolated between those, so the maximum over all is the same
         # (up to rounding, which only makes the test stricter). Chunks keep it in cache.
-        S = np.zeros(n)
+        # (|Z| transposed: reductions over the vertices run along contiguous rows)
         step = max(1, 2**21 // max(n, 1))
-        for s in range(0, nV, step):
-            np.maximum(S, np.abs(Z[s: s + step]).max(axis=0), out=S)
-        thr = self.rel_tol * S
-        for s in range(0, nV, step):
-            Zs = Z[s: s + step]
-            old = np.arange(s, s + len(Zs))[:, None] < before[None, :n]
-            bad = (np.abs(Zs) <= thr) & old
+        parts = [(s, min(s + step, nV)) for s in range(0, nV, step)]
+        AT = [np.abs(Z[s:e].T, order="C") for s, e in parts[:1]]  # kept when one chunk
+        S = np.zeros(n)
+        for i, (s, e) in enumerate(parts):
+            np.maximum(S, (AT[0] if i == 0 else np.abs(Z[s:e].T, order="C")).max(axis=1), out=S)
+        thr = (self.rel_tol * S)[:, None]
+        for i, (s, e) in enumerate(parts):
+            bad = (AT[0] if i == 0 and len(parts) == 1 else np.abs(Z[s:e].T, order="C")) <= thr
+            bad &= np.arange(s, e) < before[:n, None]  # the vertices it cut
             if bad.any():
-                self._degenerate(k0 + int(np.flatnonzero(bad.any(axis=0))[0]))
+                self._degenerate(k0 + int(np.flatnonzero(bad.any(axis=1))[0]))
             if upto is None:
                 # the layer's sign bits, packed at their global position (first neuron = high bit)
-                pad = np.zeros((len(Zs), off + n_l), dtype=bool)
-                pad[:, off:] = Zs > 0
-                packed = np.packbits(pad, axis=1)
-                self.bits[s: s + len(Zs), b0: b0 + packed.shape[1]] |= packed
+                if off == 0 and n_l % 8 == 0:
+                    packed = np.packbits(Z[s:e] > 0).reshape(e - s, -1)  # rows are whole bytes
+                else:
+                    pad = np.zeros((e - s, off + n_l), dtype=bool)
+                    pad[:, off:] = Z[s:e] > 0
+                    packed = np.packbits(pad, axis=1)
+                self.bits[s:e, b0: b0 + packed.shape[1]] |= packed
 
     @staticmethod
     def _degenerate(k):
