@@ -275,8 +275,9 @@ class Skeleton:
                 Lb[:, :v] = self.Lb[:, :v]
                 self.Lb = Lb
         if ne > len(self.Ea):
-            self.Ea, self.Eb, self.Ze, self.H, self.J = (
-                _grown(a, ne, e) for a in (self.Ea, self.Eb, self.Ze, self.H, self.J))
+            # (J is not kept up to date by the cuts: _edge_exits makes it at the end)
+            self.Ea, self.Eb, self.Ze, self.H = (
+                _grown(a, ne, e) for a in (self.Ea, self.Eb, self.Ze, self.H))
             if self.X8 is not None:
                 self.X8, self.U = _grown(self.X8, ne, e), _grown(self.U, ne, e)
 
@@ -433,7 +434,7 @@ class Skeleton:
             self.H[:nE] += rs.take(sa.view(np.int8), axis=0)
         if nV + nc > len(self.XZ) or nE + d * nc > len(self.Ea):
             self._reserve(nV + nc, nE + d * nc)
-        H, XZ, Ea, Eb, Ze, bits, J = self.H, self.XZ, self.Ea, self.Eb, self.Ze, self.bits, self.J
+        H, XZ, Ea, Eb, Ze, bits = self.H, self.XZ, self.Ea, self.Eb, self.Ze, self.bits
         ea, eb = Ea[ci], Eb[ci]
         if lazy:
             Lb, X8, U = self.Lb, self.X8, self.U
@@ -483,10 +484,6 @@ class Skeleton:
         Ea[nE:e1] = w
         Eb[nE:e1] = eb
         Ze[nE:e1] = Zc
-        # at w the edge leaves the new hyperplane (position d - 1); the new half keeps b's end
-        J[nE:e1, 0] = d - 1
-        J[nE:e1, 1] = J[ci, 1]
-        J[ci, 1] = d - 1
         np.add(Hc, rs.take(sb, axis=0), out=H[nE:e1])
         if lazy:
             Lw = Lj[w0:w1]
@@ -537,18 +534,15 @@ class Skeleton:
         if d == 2:
             cp, cq = fp, fq
             Ze[e1:e2, 0] = hid
-            J[e1:e2] = 0
         else:
             cp, jp = np.divmod(fp, d - 1)
-            cq, jq = np.divmod(fq, d - 1)
+            cq = fq // (d - 1)
             # the new edge lies on the crossed edge's hyperplanes with the relaxed one replaced
             # by the new neuron (the 128-bit match says both edges name the same 2-face, so
             # the same hyperplanes: the hash covers every hyperplane not containing it)
             ZF = Ze[e1:e2]
             Zc.take(cp, axis=0, out=ZF)
             ZF.reshape(-1)[np.arange(nf) * (d - 1) + jp] = hid
-            J[e1:e2, 0] = jp
-            J[e1:e2, 1] = jq
         Ea[e1:e2] = w0 + cp
         Eb[e1:e2] = w0 + cq
         if lazy:
@@ -569,6 +563,8 @@ class Skeleton:
         n = n_l if upto is None else upto
         d, nV = self.d, self.nV
         off, b0 = k0 & 7, k0 >> 3
+        if upto is None and k0 + n_l == self.n_neurons:
+            self._edge_exits()
         if self.lazy:
             # zmax: a neuron's largest |value| at every vertex; zmin: its smallest at the
             # vertices that existed when it was cut (both kept as the values were made)
@@ -620,6 +616,28 @@ class Skeleton:
                     pad[:, off:] = Z[s:e] > 0
                     packed = np.packbits(pad, axis=1)
                 self.bits[s:e, b0: b0 + packed.shape[1]] |= packed
+
+    def _edge_exits(self):
+        """Make ``J``: for each end of each edge, the position in the end's ``Zv`` of the one
+        hyperplane there that does not contain the edge (the one the edge leaves).
+
+        Read off ``Zv`` and ``Ze`` once, after the last cut, instead of kept by every cut.
+        """
+        d, nE = self.d, self.nE
+        J = np.zeros((nE, 2), dtype=np.int8)
+        if d == 2:
+            for end, V in enumerate((self.Ea[:nE], self.Eb[:nE])):
+                # position 1 if the hyperplane at position 0 is the edge's
+                np.equal(self.Zv[:, 0].take(V), self.Ze[:nE, 0], out=J[:, end], casting="unsafe")
+        elif d > 2:
+            step = 2**16
+            for s in range(0, nE, step):
+                e = min(s + step, nE)
+                Ze = self.Ze[s:e, None, : d - 1]
+                for end, V in enumerate((self.Ea[s:e], self.Eb[s:e])):
+                    on = (self.Zv.take(V, axis=0)[:, :, None] == Ze).any(axis=2)
+                    J[s:e, end] = on.argmin(axis=1)
+        self.J = J
 
     @staticmethod
     def _degenerate(k):

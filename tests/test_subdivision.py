@@ -309,9 +309,9 @@ def _build(net, box, lazy, monkeypatch):
             sk.end_layer()
             nV, nE = sk.n_vertices, sk.n_edges
             out.append([a.copy() for a in (sk.XZ[:nV], sk.Zv[:nV], sk.bits[:nV], sk.Ea[:nE],
-                                            sk.Eb[:nE], sk.Ze[:nE, : box.dim - 1], sk.J[:nE])])
-            if l + 1 < len(Ws):  # (the last layer's hashes are read by nothing)
-                out[-1].append(sk.H[:nE].copy())
+                                            sk.Eb[:nE], sk.Ze[:nE, : box.dim - 1])])
+            # the last layer's hashes are read by nothing; the edges' exits J are made then
+            out[-1].append(sk.H[:nE].copy() if l + 1 < len(Ws) else sk.J[:nE].copy())
     except skeleton.SubdivisionFallback as exc:
         out.append(str(exc))
     return out
