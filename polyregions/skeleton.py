@@ -59,7 +59,9 @@ VERTEX_CENTROID_MAX_DIM = 3
 #: Up to this many neurons a cell's packed pattern fits in one 64-bit word, which is then its
 #: key (exact: no hash, no collision); above, the key is a 128-bit linear hash of the pattern.
 EXACT_KEY_MAX_NEURONS = 64
-#: A layer is cut the lazy way (see ``Skeleton.start_layer``) from this many edges on.
+#: A layer is cut the lazy way (see ``Skeleton.start_layer``) from this many edges on, in
+#: up to 3-D; 64 times as many above, where a block of 8 neurons crosses a larger share of
+#: the edges (4-[16,16], 5-[12,12]: the eager cut was 10% faster; 4-[32,32]: even).
 LAZY_MIN_EDGES = 4096
 #: ``_BYTE_BITS[byte, p]``: bit ``p`` of ``byte`` in np.packbits order (first = high bit);
 #: ``_PREFIX_MASKED[byte * 9 + i]``: ``byte`` with only its first ``i`` bits kept.
@@ -275,9 +277,8 @@ class Skeleton:
                 Lb[:, :v] = self.Lb[:, :v]
                 self.Lb = Lb
         if ne > len(self.Ea):
-            # (J is not kept up to date by the cuts: _edge_exits makes it at the end)
-            self.Ea, self.Eb, self.Ze, self.H = (
-                _grown(a, ne, e) for a in (self.Ea, self.Eb, self.Ze, self.H))
+            self.Ea, self.Eb, self.Ze, self.H, self.J = (
+                _grown(a, ne, e) for a in (self.Ea, self.Eb, self.Ze, self.H, self.J))
             if self.X8 is not None:
                 self.X8, self.U = _grown(self.X8, ne, e), _grown(self.U, ne, e)
 
@@ -304,7 +305,7 @@ class Skeleton:
         first = self.layer is None
         k0 = 0 if first else self.layer[0] + self.layer[1]
         n_l = W.shape[0]
-        self.lazy = lazy = self.nE >= LAZY_MIN_EDGES
+        self.lazy = lazy = self.nE >= LAZY_MIN_EDGES * (64 if d > 3 else 1)
         old = self.XZ
         XZ = old if old.shape[1] == d + n_l else np.empty((len(old), d + n_l))
         if XZ is not old:
@@ -485,6 +486,13 @@ class Skeleton:
         Eb[nE:e1] = eb
         Ze[nE:e1] = Zc
         np.add(Hc, rs.take(sb, axis=0), out=H[nE:e1])
+        if d > 2:
+            # at w the edge leaves the new hyperplane (position d - 1); the new half keeps b's
+            # end (in 1-D and 2-D, J is read off Zv and Ze at the end: see _edge_exits)
+            J = self.J
+            J[nE:e1, 0] = d - 1
+            J[nE:e1, 1] = J[ci, 1]
+            J[ci, 1] = d - 1
         if lazy:
             Lw = Lj[w0:w1]
             X8[ci] = ba ^ Lw
@@ -536,13 +544,15 @@ class Skeleton:
             Ze[e1:e2, 0] = hid
         else:
             cp, jp = np.divmod(fp, d - 1)
-            cq = fq // (d - 1)
+            cq, jq = np.divmod(fq, d - 1)
             # the new edge lies on the crossed edge's hyperplanes with the relaxed one replaced
             # by the new neuron (the 128-bit match says both edges name the same 2-face, so
             # the same hyperplanes: the hash covers every hyperplane not containing it)
             ZF = Ze[e1:e2]
             Zc.take(cp, axis=0, out=ZF)
             ZF.reshape(-1)[np.arange(nf) * (d - 1) + jp] = hid
+            J[e1:e2, 0] = jp
+            J[e1:e2, 1] = jq
         Ea[e1:e2] = w0 + cp
         Eb[e1:e2] = w0 + cq
         if lazy:
@@ -563,7 +573,7 @@ class Skeleton:
         n = n_l if upto is None else upto
         d, nV = self.d, self.nV
         off, b0 = k0 & 7, k0 >> 3
-        if upto is None and k0 + n_l == self.n_neurons:
+        if upto is None and k0 + n_l == self.n_neurons and d <= 2:
             self._edge_exits()
         if self.lazy:
             # zmax: a neuron's largest |value| at every vertex; zmin: its smallest at the
@@ -618,25 +628,18 @@ class Skeleton:
                 self.bits[s:e, b0: b0 + packed.shape[1]] |= packed
 
     def _edge_exits(self):
-        """Make ``J``: for each end of each edge, the position in the end's ``Zv`` of the one
-        hyperplane there that does not contain the edge (the one the edge leaves).
+        """Make ``J`` in 1-D and 2-D: for each end of each edge, the position in the end's
+        ``Zv`` of the hyperplane there that does not contain the edge (the one it leaves).
 
-        Read off ``Zv`` and ``Ze`` once, after the last cut, instead of kept by every cut.
+        Read off ``Zv`` and ``Ze`` once after the last cut (two gathers), instead of kept
+        by every cut (four numpy calls a cut); above 2-D the cuts keep it.
         """
         d, nE = self.d, self.nE
         J = np.zeros((nE, 2), dtype=np.int8)
         if d == 2:
             for end, V in enumerate((self.Ea[:nE], self.Eb[:nE])):
                 # position 1 if the hyperplane at position 0 is the edge's
-                np.equal(self.Zv[:, 0].take(V), self.Ze[:nE, 0], out=J[:, end], casting="unsafe")
-        elif d > 2:
-            step = 2**16
-            for s in range(0, nE, step):
-                e = min(s + step, nE)
-                Ze = self.Ze[s:e, None, : d - 1]
-                for end, V in enumerate((self.Ea[s:e], self.Eb[s:e])):
-                    on = (self.Zv.take(V, axis=0)[:, :, None] == Ze).any(axis=2)
-                    J[s:e, end] = on.argmin(axis=1)
+                np.equal(self.Zv[V, 0], self.Ze[:nE, 0], out=J[:, end], casting="unsafe")
         self.J = J
 
     @staticmethod
