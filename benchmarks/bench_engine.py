@@ -12,6 +12,7 @@ regioncam (2-D) and relucent in the same process.
     python benchmarks/bench_engine.py                       # both engines
     python benchmarks/bench_engine.py --peers --peer-timeout 120
     python benchmarks/bench_engine.py --big                 # 10^6 regions in 2-D, d = 5, 6
+    python benchmarks/bench_engine.py --big --only "[64, 64"
 
 BLAS is pinned to one thread (one core, as the peers' figures). The peers are
 the ``bench`` extra (see benchmarks/PEERS.md); relucent is slow, so it gets a
@@ -26,6 +27,8 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -46,16 +49,16 @@ NETS = [
     (3, [16, 16], 0.01, 0, 0.016),
     (4, [16, 16], 0.01, 0, 0.10),
 ]
-# --big: toward 10^6 regions in 2-D and the largest d = 5, 6 nets in 8 GB (smallest first:
-# the memory column is the process's peak so far)
+# --big: 10^6 regions in 2-D and the largest d = 5, 6 nets in 8 GB. Each runs in a child
+# process of its own, so its peak resident memory is its own.
 BIG = [
-    (2, [128, 128, 128], 0.01, 1, None),
     (2, [256, 256, 256], 0.01, 1, None),
+    (2, [64] * 16, 0.01, 1, None),
+    (2, [64] * 17, 0.01, 1, None),
     (2, [256, 256, 256, 256], 0.01, 1, None),
+    (2, [128] * 12, 0.01, 1, None),
     (2, [256] * 6, 0.01, 1, None),
-    (5, [16, 16], 0.5, 0, None),
-    (5, [24, 24], 0.5, 0, None),
-    (6, [16, 16], 0.5, 0, None),
+    (5, [32, 32], 0.5, 0, None),
     (6, [20, 20], 0.5, 0, None),
 ]
 
@@ -81,6 +84,44 @@ def peak_mb(fn):
         tracemalloc.stop()
 
 
+def big_one(d, widths, bias, seed):
+    """Child of ``--big``: one run, its figures as one JSON line."""
+    net = random_network(d, widths, bias_std=bias, random_state=seed)
+    c = time.process_time()
+    rs = enumerate_regions(net, Box(-np.ones(d), np.ones(d)), method="subdivision")
+    st = rs.stats
+    print(json.dumps({
+        "regions": rs.n_regions, "status": rs.status, "engine": st.get("engine"),
+        "cpu": time.process_time() - c, "build": st.get("seconds_build"),
+        "read": st.get("seconds_read"), "certify": st.get("seconds_certify"),
+        "vertices": st.get("vertices"),
+        "rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
+
+
+def big(args):
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores); one run each, CPU seconds of a one-threaded child process")
+    header = ["net", "bias", "seed", "regions", "status", "CPU s", "build s", "read-out s",
+              "certificates s", "regions/s", "vertices", "peak RSS GiB"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for d, widths, bias, seed, _ in BIG:
+        label = f"{d}-{widths}"
+        if args.only and args.only not in label:
+            continue
+        out = subprocess.run([sys.executable, __file__, "--big-one", json.dumps([d, widths, bias, seed])],
+                             capture_output=True, text=True)
+        if out.returncode:
+            print(f"| {label} | {bias:g} | {seed} | failed: {out.stderr.strip().splitlines()[-1]} |")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        eng = "" if r["engine"] == "subdivision" else f" (engine {r['engine']})"
+        print(f"| {label} | {bias:g} | {seed} | {r['regions']:,}{eng} | {r['status']} | {r['cpu']:.1f} | "
+              f"{r['build']:.1f} | {r['read']:.1f} | {r['certify']:.1f} | {r['regions'] / r['cpu']:,.0f} | "
+              f"{r['vertices']:,} | {r['rss_gib']:.2f} |", flush=True)
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
@@ -91,7 +132,12 @@ def main(argv=None):
     ap.add_argument("--lp-timeout", type=float, default=600.0, help="time_limit of the LP engine")
     ap.add_argument("--big", action="store_true", help="the large nets instead (subdivision only)")
     ap.add_argument("--only", default=None, help="run only nets whose label contains this")
+    ap.add_argument("--big-one", default=None, help=argparse.SUPPRESS)  # child of --big
     args = ap.parse_args(argv)
+    if args.big_one:
+        return big_one(*json.loads(args.big_one))
+    if args.big:
+        return big(args)
 
     peers = None
     if args.peers:
@@ -114,26 +160,22 @@ def main(argv=None):
                    "relucent wall s", "relucent n", "relucent regions/s"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for d, widths, bias, seed, edge_s in (BIG if args.big else NETS):
+    for d, widths, bias, seed, edge_s in NETS:
         label = f"{d}-{widths}"
         if args.only and args.only not in label:
             continue
         net = random_network(d, widths, bias_std=bias, random_state=seed)
         box = Box(-np.ones(d), np.ones(d))
         sub = lambda: enumerate_regions(net, box, method="subdivision")  # noqa: E731
-        rs, wall, sec = timed(sub, 1 if args.big else args.repeats)
+        rs, wall, sec = timed(sub, args.repeats)
         n = rs.n_regions
         eng = rs.stats.get("engine")
         note = "" if eng == "subdivision" else f" (LP fallback: {rs.stats.get('fallback')})"
         if not rs.complete:
             note += f" ({rs.status_detail})"
         row = [label, f"{bias:g}", f"{seed}", f"{n:,}{note}", f"{sec:.4f}", f"{wall:.4f}",
-               f"{n / sec:,.0f}", f"{sec / edge_s:.2f}" if edge_s else "-",
-               # --big: the process's peak resident set so far (nets run smallest first; a
-               # tracemalloc rerun would double the time)
-               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} (max RSS)"
-               if args.big else f"{peak_mb(sub):.1f}"]
-        if args.no_lp or args.big:
+               f"{n / sec:,.0f}", f"{sec / edge_s:.2f}", f"{peak_mb(sub):.1f}"]
+        if args.no_lp:
             row += ["-", "-", "-", "-"]
         else:
             lp = lambda: enumerate_regions(net, box, method="lp", time_limit=args.lp_timeout)  # noqa: E731
