@@ -234,20 +234,28 @@ def _zero_row_net():
                                     [rng.normal(size=4), rng.normal(size=3), [0.0]])
 
 
+@pytest.mark.parametrize("maps_min_width", [10**9, 0], ids=["forward", "maps"])
 @pytest.mark.parametrize("net, chunk_bytes", [
     (random_network(3, [5, 4], bias_std=0.5, random_state=1), 2**23),
     # blocks of one to three regions: prefix runs split across blocks
     (random_network(2, [6, 6, 6], bias_std=0.5, negative_slope=0.1, random_state=4), 500),
     (_zero_row_net(), 300),
-], ids=["3-[5,4]", "leaky-2-[6,6,6]-tiny-blocks", "zero-rows"])
-def test_vectorised_radii_equal_the_per_region_rows(net, chunk_bytes):
+    # many groups per parent with 1..MAX_FLIPS flips and some above (the maps' rank-k path)
+    (random_network(2, [24, 24, 24], bias_std=0.3, negative_slope=0.2, random_state=2), 2**23),
+], ids=["3-[5,4]", "leaky-2-[6,6,6]-tiny-blocks", "zero-rows", "leaky-2-[24,24,24]"])
+def test_vectorised_radii_equal_the_per_region_rows(net, chunk_bytes, maps_min_width, monkeypatch):
+    # both paths of inscribed_radii (forward pass; affine maps with rank-k corrections)
+    import polyregions.inscribed_radii as ir
+
+    monkeypatch.setattr(ir, "MAPS_MIN_WIDTH", maps_min_width)
     d = net.input_dim
     box = Box(-np.ones(d), np.ones(d))
     rs = enumerate_regions(net, box, method="subdivision")
     Ws, bs, slopes = _effective_layers(net, box)
     A_dom, b_dom = box.halfspaces
     rng = np.random.default_rng(0)
-    pts = rs.interior_points + 0.01 * rng.normal(size=rs.interior_points.shape)
+    step = np.minimum(rs.radii, 0.01)[:, None]  # about half the points leave their region
+    pts = rs.interior_points + step * rng.normal(size=rs.interior_points.shape)
     r, same = inscribed_radii(Ws, bs, slopes, rs.patterns, pts, A_dom, b_dom, rs.tolerances.zero_row,
                               chunk_bytes=chunk_bytes)
     assert np.array_equal(same, (net.activation_patterns(pts) == rs.patterns).all(axis=1))
