@@ -13,6 +13,7 @@ regioncam (2-D) and relucent in the same process.
     python benchmarks/bench_engine.py --peers --peer-timeout 120
     python benchmarks/bench_engine.py --big                 # 10^6 regions in 2-D, d = 5, 6
     python benchmarks/bench_engine.py --big --only "[64, 64"
+    python benchmarks/bench_engine.py --auto --lp-timeout 60    # where auto switches engines
 
 BLAS is pinned to one thread (one core, as the peers' figures). The peers are
 the ``bench`` extra (see benchmarks/PEERS.md); relucent is slow, so it gets a
@@ -61,6 +62,9 @@ BIG = [
     (5, [32, 32], 0.5, 0, None),
     (6, [20, 20], 0.5, 0, None),
 ]
+# --auto: where method="auto" switches from the subdivision to the LP search (README "What auto
+# picks"): the two engines on the same nets, the LP search stopped at --lp-timeout.
+AUTO = [(5, [8, 8]), (6, [8, 8]), (6, [12, 12]), (7, [8, 8]), (8, [12]), (8, [8, 8])]
 
 
 def timed(fn, repeats):
@@ -122,6 +126,29 @@ def big(args):
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
+def auto(args):
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores); one run each, CPU seconds; LP search stopped at "
+          f"{args.lp_timeout:g} s")
+    header = ["net", "regions", "subdivision CPU s", "LP CPU s", "LP / subdivision", "vertices",
+              "complex MB"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for d, widths in AUTO:
+        net = random_network(d, widths, bias_std=0.5, random_state=0)
+        box = Box(-np.ones(d), np.ones(d))
+        rs, _, sec = timed(lambda: enumerate_regions(net, box, method="subdivision"), 1)
+        ref, _, lsec = timed(lambda: enumerate_regions(net, box, method="lp", time_limit=args.lp_timeout), 1)
+        if ref.complete:
+            lp = f"{lsec:.1f}" + ("" if ref.n_regions == rs.n_regions else " (COUNT DIFFERS)")
+            ratio = f"{lsec / sec:.1f}"
+        else:
+            lp, ratio = f"> {lsec:.0f} ({ref.n_regions:,} found)", f"> {lsec / sec:.1f}"
+        print(f"| {d}-{widths} | {rs.n_regions:,} | {sec:.2f} | {lp} | {ratio} | "
+              f"{rs.stats.get('vertices', 0):,} | {rs.stats.get('peak_bytes', 0) / 2**20:.0f} |", flush=True)
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
@@ -132,12 +159,16 @@ def main(argv=None):
     ap.add_argument("--lp-timeout", type=float, default=600.0, help="time_limit of the LP engine")
     ap.add_argument("--big", action="store_true", help="the large nets instead (subdivision only)")
     ap.add_argument("--only", default=None, help="run only nets whose label contains this")
+    ap.add_argument("--auto", action="store_true",
+                    help="both engines on 5-8-D nets (bias std 0.5, seed 0): where auto switches")
     ap.add_argument("--big-one", default=None, help=argparse.SUPPRESS)  # child of --big
     args = ap.parse_args(argv)
     if args.big_one:
         return big_one(*json.loads(args.big_one))
     if args.big:
         return big(args)
+    if args.auto:
+        return auto(args)
 
     peers = None
     if args.peers:
