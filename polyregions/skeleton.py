@@ -150,7 +150,8 @@ def box_skeleton(lo, hi):
     """Vertices ``(X, Zv)`` and edges ``(E, Ze, J)`` of a box; rows ``j``: ``x_j <= hi_j``, ``d+j``: ``-x_j <= -lo_j``.
 
     ``J[e]`` holds, for each end of edge ``e``, the position in that
-    vertex's ``Zv`` of the hyperplane the edge leaves.
+    vertex's ``Zv`` of the hyperplane the edge leaves. ``Zv, E, Ze, J``
+    depend on ``d`` only and are shared, read-only arrays.
 
     >>> X, Zv, E, Ze, J = box_skeleton(np.zeros(2), np.ones(2))
     >>> len(X), len(E)
