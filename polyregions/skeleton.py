@@ -568,14 +568,24 @@ class Skeleton:
 
         Raises :class:`SubdivisionFallback` if a vertex that existed when a
         neuron was cut lies within the coincidence tolerance of its
-        hyperplane (concurrent, coincident or zero hyperplanes).
+        hyperplane (concurrent, coincident or zero hyperplanes). After the
+        last layer only what :meth:`cells` reads is kept: the coordinates
+        without the pre-activations (most of the memory), no edge hashes.
         """
+        self._check_and_store(upto)
+        k0, n_l, _ = self.layer
+        if upto is None and k0 + n_l == self.n_neurons:
+            if self.d <= 2:
+                self._edge_exits()
+            self.XZ = self.XZ[: self.nV, : self.d].copy()
+            self.H = np.zeros((0, 2), dtype=np.uint64)
+            self.Lb = self.X8 = self.U = None
+
+    def _check_and_store(self, upto):
         k0, n_l, before = self.layer
         n = n_l if upto is None else upto
         d, nV = self.d, self.nV
         off, b0 = k0 & 7, k0 >> 3
-        if upto is None and k0 + n_l == self.n_neurons and d <= 2:
-            self._edge_exits()
         if self.lazy:
             # zmax: a neuron's largest |value| at every vertex; zmin: its smallest at the
             # vertices that existed when it was cut (both kept as the values were made)
