@@ -172,7 +172,7 @@ def test_leaky_relu_and_deeper_net(cut_mode):
 
 
 # ---------------------------------------------------------------- domains
-def test_slice_and_polygon_domains():
+def test_slice_and_polygon_domains(cut_mode):
     net = random_network(5, [6, 6], bias_std=0.5, random_state=2)
     rng = np.random.default_rng(0)
     sl = Slice(rng.normal(size=5), rng.normal(size=(2, 5)), [-1, -1], [1, 1])
