@@ -69,6 +69,14 @@ _BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(7, -1, -1)) & 1).astype(np.u
 _PREFIX_MASKED = (np.arange(256)[:, None] & ((0xFF00 >> np.arange(9)) & 0xFF)).reshape(-1)
 
 
+_ARANGE_U64 = np.arange(1 << 16, dtype=np.uint64)
+
+
+def _arange_u64(n):
+    """``np.arange(n, dtype=np.uint64)`` (a view of a cached one when short)."""
+    return _ARANGE_U64[:n] if n <= len(_ARANGE_U64) else np.arange(n, dtype=np.uint64)
+
+
 class SubdivisionFallback(Exception):
     """The subdivision cannot decide this run exactly; the LP engine must (reason in ``args[0]``)."""
 
@@ -515,16 +523,16 @@ class Skeleton:
         # sort the first hash with the key's position in its low bits (cheaper than argsort);
         # a domain row has no outer 2-face: its key sorts last and is cut off
         nb = (2 * m).bit_length()
-        low = np.uint64((1 << nb) - 1)
-        key = K[:, 0] & ~low
-        key |= np.arange(2 * m, dtype=np.uint64)
+        low = (1 << nb) - 1
+        key = K[:, 0] & (~low & 0xFFFFFFFFFFFFFFFF)
+        key |= _arange_u64(2 * m)
         dom = Zf < self.m_dom
-        np.putmask(key[m:], dom, ~np.uint64(0))
+        np.putmask(key[m:], dom, 0xFFFFFFFFFFFFFFFF)
         key.sort()
         n2 = 2 * m - int(np.count_nonzero(dom))
         key = key[:n2]
         idx = (key & low).astype(np.intp)
-        key >>= np.uint64(nb)
+        key >>= nb
         gap = key[1:] - key[:-1]
         K1 = K[:, 1].take(idx)
         if n2 % 2 or np.count_nonzero(gap[0::2]) or np.count_nonzero(gap[1::2]) < n2 // 2 - 1 \
@@ -554,8 +562,8 @@ class Skeleton:
             ZF.reshape(-1)[np.arange(nf) * (d - 1) + jp] = hid
             J[e1:e2, 0] = jp
             J[e1:e2, 1] = jq
-        Ea[e1:e2] = w0 + cp
-        Eb[e1:e2] = w0 + cq
+        np.add(cp, w0, out=Ea[e1:e2])
+        np.add(cq, w0, out=Eb[e1:e2])
         if lazy:
             X8[e1:e2] = Lw.take(cp) ^ Lw.take(cq)
             U[e1:e2] = i + 1
