@@ -183,3 +183,20 @@ def test_random_state_spec_raises_as_check_random_state(value):
             check_random_state_spec(value)
     else:
         assert check_random_state_spec(value) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_rows=st.integers(0, 80), n_bytes=st.integers(1, 27), seed=st.integers(0, 2**32 - 1))
+def test_sorted_unique_orders_packed_rows_as_bytes(n_rows, n_bytes, seed):
+    rng = np.random.default_rng(seed)
+    P = rng.integers(0, 3, size=(n_rows, n_bytes)).astype(np.uint8) * 85  # many repeats
+    if n_rows > 2:
+        P[rng.integers(0, n_rows, n_rows // 2)] = P[0]
+    first, inverse = subdivision._sorted_unique(P)
+    if n_rows == 0:
+        assert len(first) == 0 and len(inverse) == 0
+        return
+    rows, index, inv = np.unique(P, axis=0, return_index=True, return_inverse=True)  # the oracle
+    assert np.array_equal(P[first], rows)
+    assert np.array_equal(first, index)  # the earliest row of each
+    assert np.array_equal(inverse, inv.reshape(-1))
