@@ -51,9 +51,10 @@ MAX_FLIPS = 4
 MAPS_MIN_WIDTH = 96
 
 
-def _next_maps(WT, b, A, D, par, P, first):
+def _next_maps(WTz, b, A, D, par, P, first):
     """The next layer's pre-activations as affine maps, one ``(d + 1, n)`` slab per group.
 
+    ``WTz`` is the next layer's ``W`` transposed with a row of zeros below;
     ``A[q]`` is this layer's map on group ``q`` (``d`` gradient rows, then
     the offset, by units); group ``g`` of the next layer
     lies in ``par[g]``, its first region is ``first[g]``, ``P`` are this
@@ -65,6 +66,7 @@ def _next_maps(WT, b, A, D, par, P, first):
     flipped unit instead of a product with all of ``W``.
     """
     _, d1, n_in = A.shape
+    WT = WTz[:n_in]  # WTz: W transposed, with a zero row below
     g, n = len(par), WT.shape[1]
     out = np.empty((g, d1, n))
     base = np.ones(g, dtype=bool)
@@ -87,14 +89,16 @@ def _next_maps(WT, b, A, D, par, P, first):
         gr = rest.take(gi)
         V = A[par.take(gr), :, j]  # (flips, d + 1): each flipped unit's map on the parent
         V *= (D[gr, j] - D[base_of.take(gr), j])[:, None]
-        C = WT.take(j, axis=0)  # (flips, n): its outgoing weights
+        # sum_k V_k (x) W_k over each group's flips as one batched product, groups padded to
+        # the largest count with WT's zero row (index n_in)
         cnt = np.bincount(gi, minlength=len(rest))
-        at = np.cumsum(cnt) - cnt
-        T = V.take(at, axis=0)[:, :, None] * C.take(at, axis=0)[:, None, :]
-        for level in range(1, int(cnt.max())):
-            sel = np.flatnonzero(cnt > level)
-            f = at.take(sel) + level
-            T[sel] += V.take(f, axis=0)[:, :, None] * C.take(f, axis=0)[:, None, :]
+        pos = np.arange(len(gi)) - (np.cumsum(cnt) - cnt).take(gi)
+        K = int(cnt.max())
+        Vp = np.zeros((len(rest), K, d1))
+        Vp[gi, pos] = V
+        jp = np.full((len(rest), K), n_in)
+        jp[gi, pos] = j
+        T = np.matmul(Vp.transpose(0, 2, 1), WTz.take(jp, axis=0))
         T += out.take(base_of.take(rest), axis=0)
         out[rest] = T
     return out
@@ -153,7 +157,7 @@ def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     return _nearest_row(absz, norms, groups, big, small, zero_row, X, A_dom, b_dom, 0), same
 
 
-def _radii_block_maps(WTs, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
+def _radii_block_maps(WTzs, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     # What _radii_block computes, for wide layers: region-major (regions, units) arrays, and
     # each layer's pre-activations as affine maps (gradient and offset) per group of regions
     # sharing the bits of the layers before it (_next_maps), evaluated at the points with
@@ -168,7 +172,8 @@ def _radii_block_maps(WTs, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     small = np.full(R, np.inf)  # and its smallest
     start = 0
     A = grp = p = a_prev = None
-    for WT, b, a in zip(WTs, bs, slopes):
+    for WTz, b, a in zip(WTzs, bs, slopes):
+        WT = WTz[:-1]
         n_in, n = WT.shape
         if A is None:
             A = np.concatenate([WT, b[None, :]], axis=0)[None]
@@ -180,7 +185,7 @@ def _radii_block_maps(WTs, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
             first = np.flatnonzero(new)
             Pf = p.take(first, axis=0)
             D = Pf.astype(np.float64) if a_prev == 0 else np.where(Pf, 1.0, a_prev)
-            A = _next_maps(WT, b, A, D, grp.take(first), p, first)
+            A = _next_maps(WTz, b, A, D, grp.take(first), p, first)
             grp = np.cumsum(new) - 1
             z = A[:, d, :].take(grp, axis=0)
             for j in range(d):
@@ -261,8 +266,9 @@ def inscribed_radii(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row, chunk_b
     r = np.empty(R)
     same = np.empty(R, dtype=bool)
     if min((W.shape[1] for W in Ws[1:]), default=0) >= MAPS_MIN_WIDTH:
-        block, Ws = _radii_block_maps, [np.ascontiguousarray(np.asarray(W, dtype=np.float64).T)
-                                        for W in Ws]
+        block = _radii_block_maps
+        Ws = [np.concatenate([np.asarray(W, dtype=np.float64).T, np.zeros((1, W.shape[0]))])
+              for W in Ws]
     else:
         block = _radii_block
     for s in range(0, R, step):
