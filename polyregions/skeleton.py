@@ -69,6 +69,9 @@ _BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(7, -1, -1)) & 1).astype(np.u
 _PREFIX_MASKED = (np.arange(256)[:, None] & ((0xFF00 >> np.arange(9)) & 0xFF)).reshape(-1)
 
 
+#: Up to this many 2-face keys a cut sorts them by one argsort, above by a sort of the keys
+#: with their positions in the low bits (same order: the check below catches ties).
+FEW_KEYS = 512
 _ARANGE_U64 = np.arange(1 << 16, dtype=np.uint64)
 
 
@@ -520,19 +523,27 @@ class Skeleton:
         K = np.empty((2 * m, 2), dtype=np.uint64)
         np.add(Hf, Q, out=K[:m])
         np.subtract(Hf, Q, out=K[m:])
-        # sort the first hash with the key's position in its low bits (cheaper than argsort);
         # a domain row has no outer 2-face: its key sorts last and is cut off
-        nb = (2 * m).bit_length()
-        low = (1 << nb) - 1
-        key = K[:, 0] & (~low & 0xFFFFFFFFFFFFFFFF)
-        key |= _arange_u64(2 * m)
         dom = Zf < self.m_dom
-        np.putmask(key[m:], dom, 0xFFFFFFFFFFFFFFFF)
-        key.sort()
         n2 = 2 * m - int(np.count_nonzero(dom))
-        key = key[:n2]
-        idx = (key & low).astype(np.intp)
-        key >>= nb
+        if 2 * m <= FEW_KEYS:
+            # few keys: one stable argsort of the first hash (fewer numpy calls, same order)
+            key = K[:, 0]
+            np.putmask(key[m:], dom, 0xFFFFFFFFFFFFFFFF)
+            idx = key.argsort(kind="stable")[:n2]
+            key = key.take(idx)
+        else:
+            # sort the first hash with the key's position in its low bits (faster than an
+            # argsort); equal truncated hashes of different 2-faces fail the check below
+            nb = (2 * m).bit_length()
+            low = (1 << nb) - 1
+            key = K[:, 0] & (~low & 0xFFFFFFFFFFFFFFFF)
+            key |= _arange_u64(2 * m)
+            np.putmask(key[m:], dom, 0xFFFFFFFFFFFFFFFF)
+            key.sort()
+            key = key[:n2]
+            idx = (key & low).astype(np.intp)
+            key >>= nb
         gap = key[1:] - key[:-1]
         K1 = K[:, 1].take(idx)
         if n2 % 2 or np.count_nonzero(gap[0::2]) or np.count_nonzero(gap[1::2]) < n2 // 2 - 1 \

@@ -299,8 +299,13 @@ def test_lookup_survives_colliding_truncated_hash_words():
 
 
 def _build(net, box, lazy, monkeypatch):
-    """Every array of the skeleton after each layer, or the fallback's message."""
+    """Every array of the skeleton after each layer, or the fallback's message.
+
+    The lazy build also sorts the 2-face keys the big-cut way (positions in the low bits),
+    the eager one by argsort.
+    """
     monkeypatch.setattr(skeleton, "LAZY_MIN_EDGES", 0 if lazy else 2**62)
+    monkeypatch.setattr(skeleton, "FEW_KEYS", 0 if lazy else 2**62)
     Ws, bs, slopes = _effective_layers(net, box)
     sk = Skeleton(*box_skeleton(box.lo, box.hi), 2 * box.dim, net.n_neurons, 1e-12)
     out, kg = [], 0
