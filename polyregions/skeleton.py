@@ -24,6 +24,15 @@ joining two new vertices, found by sorting the 2-faces' sign-vector hashes
 that fails on any inconsistency). Vertices within the coincidence tolerance
 of a hyperplane are found once per layer (:meth:`Skeleton.end_layer`).
 
+A big complex is cut *lazily* (:meth:`Skeleton.start_layer`): the layer's
+sign bits are kept packed, a row of bytes per 8 neurons, so a cut visits only
+the edges its block of 8 neurons crosses, and the edge hashes are brought up
+to date once per block from the ends' bits; a small one eagerly (every vertex
+and edge at every cut, fewest numpy calls). Both build the same complex bit
+for bit. After the last layer the pre-activations are dropped: the read-out
+needs the coordinates, ``Zv``, ``bits``, the edges and ``J`` (for each end of
+an edge, the position in ``Zv`` of the hyperplane the edge leaves) only.
+
 :meth:`Skeleton.cells` reads the cells off the finished complex. Vertices are
 ordered by a generic linear function (ties by index), which orients every
 edge. A cell (or a facet) is emitted at each of its vertices whose edges in
