@@ -494,8 +494,8 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         # The read-out's arrays beyond the complex: its (2^d, vertices) tables, about 30 bytes
         # an entry, and the unpacked patterns, a byte per neuron and cell (about one cell per
         # vertex in 2-D). Measured: 305, 100, 33, 30, 29, 30 bytes per entry in all at 2-[256]^4,
-        # 3-[64,64], 5-[16,16], 7-, 8-, 9-[8,8]; the model gives 48 + (N + 256) / 2^d.
-        need = sk.n_vertices * (2**d * 48 + N + 256)
+        # 3-[64,64], 5-[16,16], 7-, 8-, 9-[8,8]; the model gives 36 + (2 N + 256) / 2^d.
+        need = sk.n_vertices * (2**d * 36 + 2 * N + 256)
         if sk.nbytes() + need > budget:
             raise MemoryError(
                 f"reading {sk.n_vertices:,} vertices' cells needs about {need / 2**30:.1f} GiB "
@@ -590,12 +590,17 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 raise SubdivisionFallback("an LP centre does not re-derive its pattern")
             pts[i], r[i] = x, res[1]
             counted[i] = True
-        idx = np.flatnonzero(counted)
-        new = np.full(R, -1)
-        new[idx] = np.arange(len(idx))
-        ke = counted[eu] & counted[ev]
-        e_list = np.stack([new[eu[ke]], new[ev[ke]]], axis=1)
-        e_lab = lab[ke][:, None]
+        if counted.all():  # the usual case: the graph's nodes are the cells as they are
+            idx = np.arange(R)
+            e_list = np.stack([eu, ev], axis=1)
+            e_lab = lab[:, None]
+        else:
+            idx = np.flatnonzero(counted)
+            new = np.full(R, -1)
+            new[idx] = np.arange(len(idx))
+            ke = counted[eu] & counted[ev]
+            e_list = np.stack([new[eu[ke]], new[ev[ke]]], axis=1)
+            e_lab = lab[ke][:, None]
         complete, reason = True, None
         if max_regions is not None and len(idx) > max_regions:
             complete, reason = False, "max_regions"
