@@ -269,6 +269,7 @@ class Skeleton:
             self.H[:nE] -= r[Ze].sum(axis=1, dtype=np.uint64)
         self.layer = None  # (first neuron, width, vertices before each neuron)
         self.Lb = self.X8 = self.U = None  # the lazy cut's arrays (start_layer)
+        self.n_grown = 0  # times _reserve ran (the memory guard re-measures only then)
 
     # ----------------------------------------------------------------- sizes
     @property
@@ -291,6 +292,7 @@ class Skeleton:
 
     def _reserve(self, nv, ne):
         v, e = self.nV, self.nE
+        self.n_grown += 1
         if nv > len(self.XZ):
             self.XZ, self.Zv, self.bits = (_grown(a, nv, v) for a in (self.XZ, self.Zv, self.bits))
             if self.Lb is not None:

@@ -459,6 +459,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
     try:
         for l, (W, b) in enumerate(zip(Ws, bs)):
             sk.start_layer(W, b, slopes[l - 1] if l else None)
+            grown = -1  # a new layer's values: measure again at its first cut
             peak = max(peak, sk.nbytes())
             if progress:
                 from tqdm.auto import tqdm
@@ -474,12 +475,13 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                     sk.end_layer(upto=k + 1)  # a degenerate vertex explains it better
                     raise
                 k_global += 1
-                used = sk.nbytes()
-                if used > budget:
-                    raise MemoryError(
-                        f"the subdivision complex needs more than {budget / 2**30:.1f} GiB "
-                        f"({sk.n_vertices:,} vertices after {k_global} of {N} neurons); "
-                        "use method='lp' (with time_limit/max_regions) or raise max_memory.")
+                if sk.n_grown != grown:  # the arrays only grow in Skeleton._reserve
+                    grown = sk.n_grown
+                    if sk.nbytes() > budget:
+                        raise MemoryError(
+                            f"the subdivision complex needs more than {budget / 2**30:.1f} GiB "
+                            f"({sk.n_vertices:,} vertices after {k_global} of {N} neurons); "
+                            "use method='lp' (with time_limit/max_regions) or raise max_memory.")
                 if bar is not None:
                     bar.update(1)
                     if k % 8 == 0:
