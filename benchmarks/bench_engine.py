@@ -60,7 +60,9 @@ BIG = [
     (2, [128] * 12, 0.01, 1, None),
     (2, [256] * 6, 0.01, 1, None),
     (5, [32, 32], 0.5, 0, None),
+    (5, [40, 40], 0.5, 0, None),
     (6, [20, 20], 0.5, 0, None),
+    (6, [24, 24], 0.5, 0, None),
 ]
 # --auto: where method="auto" switches from the subdivision to the LP search (README "What auto
 # picks"): the two engines on the same nets, the LP search stopped at --lp-timeout.
