@@ -133,7 +133,7 @@ def auto(args):
           f"({os.cpu_count()} cores); one run each, CPU seconds; LP search stopped at "
           f"{args.lp_timeout:g} s")
     header = ["net", "regions", "subdivision CPU s", "LP CPU s", "LP / subdivision", "vertices",
-              "complex MB"]
+              "memory bound MB"]  # stats["peak_bytes"]: the complex plus the read-out's estimate
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for d, widths in AUTO:
@@ -155,6 +155,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--peers", action="store_true", help="also run regioncam and relucent")
+    ap.add_argument("--no-relucent", action="store_true",
+                    help="with --peers, regioncam only: relucent's Gurobi and worker pool stay out "
+                         "of the process (with them in the process 2-[16,16] measured 4.1 ms instead of 3.2)")
     ap.add_argument("--peer-timeout", type=float, default=120.0,
                     help="seconds before relucent is stopped (its count is then a lower bound)")
     ap.add_argument("--no-lp", action="store_true", help="skip the LP engine")
@@ -181,7 +184,8 @@ def main(argv=None):
         tW = [np.asarray(w) for w in tiny.weights]
         tb = [np.asarray(v) for v in tiny.biases]
         peers.regioncam_count(tW, tb, -np.ones(2), np.ones(2))
-        peers.relucent_count(tW, tb, -np.ones(2), np.ones(2))  # Gurobi start-up, paid once
+        if not args.no_relucent:
+            peers.relucent_count(tW, tb, -np.ones(2), np.ones(2))  # Gurobi start-up, paid once
 
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"({os.cpu_count()} cores); times are medians of {args.repeats} runs, CPU seconds of "
@@ -190,7 +194,7 @@ def main(argv=None):
               "x edge-subdiv", "subdiv MB", "LP n", "LP CPU s", "LP/subdiv", "LP MB"]
     if peers:
         header += ["regioncam CPU s", "regioncam n", "regioncam regions/s", "subdiv/regioncam",
-                   "relucent wall s", "relucent n", "relucent regions/s"]
+                   "relucent wall s", "relucent n", "relucent regions/s"][: None if not args.no_relucent else -3]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for d, widths, bias, seed, edge_s in NETS:
@@ -226,6 +230,9 @@ def main(argv=None):
                         f"{sec / rc_s:.1f}"]
             else:
                 row += ["n/a (2-D only)", "", "", ""]
+            if args.no_relucent:
+                print("| " + " | ".join(row) + " |", flush=True)
+                continue
             r = peers.relucent_count(W, b, -np.ones(d), np.ones(d), time_limit=args.peer_timeout)
             row += [f"{r['seconds']:.2f}", f"{r['count']:,}" + ("" if r["complete"] else "+ (stopped)"),
                     f"{r['count'] / r['seconds']:,.0f}"]
