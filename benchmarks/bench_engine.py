@@ -69,6 +69,11 @@ BIG = [
 AUTO = [(5, [8, 8]), (6, [8, 8]), (6, [12, 12]), (7, [8, 8]), (8, [12]), (8, [8, 8])]
 
 
+def table_header(header):
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+
+
 def timed(fn, repeats):
     """``(result, median wall s, median CPU s)``: on a shared machine the CPU time of this
     single-threaded process is the figure that compares with one idle core."""
@@ -109,8 +114,7 @@ def big(args):
           f"({os.cpu_count()} cores); one run each, CPU seconds of a one-threaded child process")
     header = ["net", "bias", "seed", "regions", "status", "CPU s", "build s", "read-out s",
               "certificates s", "regions/s", "vertices", "peak RSS GiB"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    table_header(header)
     for d, widths, bias, seed, _ in BIG:
         label = f"{d}-{widths}"
         if args.only and args.only not in label:
@@ -134,8 +138,7 @@ def auto(args):
           f"{args.lp_timeout:g} s")
     header = ["net", "regions", "subdivision CPU s", "LP CPU s", "LP / subdivision", "vertices",
               "memory bound MB"]  # stats["peak_bytes"]: the complex plus the read-out's estimate
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    table_header(header)
     for d, widths in AUTO:
         net = random_network(d, widths, bias_std=0.5, random_state=0)
         box = Box(-np.ones(d), np.ones(d))
@@ -195,8 +198,7 @@ def main(argv=None):
     if peers:
         header += ["regioncam CPU s", "regioncam n", "regioncam regions/s", "subdiv/regioncam",
                    "relucent wall s", "relucent n", "relucent regions/s"][: None if not args.no_relucent else -3]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    table_header(header)
     for d, widths, bias, seed, edge_s in NETS:
         label = f"{d}-{widths}"
         if args.only and args.only not in label:

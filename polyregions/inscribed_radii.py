@@ -104,6 +104,16 @@ def _next_maps(WTz, b, A, D, par, P, first):
     return out
 
 
+def _block_state(R):
+    """Per-region state of a block: where a run of equal prefixes starts (the rows are
+    sorted), whether the point re-derives the pattern so far, the largest and smallest
+    gradient norm so far."""
+    new = np.zeros(R, dtype=bool)
+    if R:
+        new[0] = True
+    return new, np.ones(R, dtype=bool), np.zeros(R), np.full(R, np.inf)
+
+
 def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     # neuron-major (n, R) arrays: every reduction over a region's neurons runs across rows,
     # which numpy vectorises over the regions (a reduction along short rows does not)
@@ -115,12 +125,7 @@ def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     # product with the next W is one GEMM and the gathers below copy contiguous rows
     M = np.eye(d)[:, :, None]
     grp_prev = np.zeros(R, dtype=np.intp)
-    new = np.zeros(R, dtype=bool)  # where a run of equal prefixes starts (rows are sorted)
-    if R:
-        new[0] = True
-    same = np.ones(R, dtype=bool)
-    big = np.zeros(R)  # each region's largest gradient norm
-    small = np.full(R, np.inf)  # and its smallest
+    new, same, big, small = _block_state(R)
     start = 0
     N = patterns.shape[1]
     for W, b, a in zip(Ws, bs, slopes):
@@ -164,12 +169,7 @@ def _radii_block_maps(WTzs, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     # d + 1 products per value instead of a forward pass's n_(l-1).
     R, d = X.shape
     absz, norms, groups = [], [], []
-    new = np.zeros(R, dtype=bool)
-    if R:
-        new[0] = True
-    same = np.ones(R, dtype=bool)
-    big = np.zeros(R)  # each region's largest gradient norm
-    small = np.full(R, np.inf)  # and its smallest
+    new, same, big, small = _block_state(R)
     start = 0
     A = grp = p = a_prev = None
     for WTz, b, a in zip(WTzs, bs, slopes):
