@@ -114,6 +114,18 @@ def _block_state(R):
     return new, np.ones(R, dtype=bool), np.zeros(R), np.full(R, np.inf)
 
 
+def _gradient_norms(G, d, axis, grp, big, small):
+    """Norms of the gradient rows ``G[:, :d, :]`` (units along ``axis`` of the result), with
+    each region's largest and smallest so far updated in ``big`` and ``small``."""
+    nrm = G[:, 0, :] ** 2
+    for j in range(1, d):
+        nrm += G[:, j, :] ** 2
+    np.sqrt(nrm, out=nrm)
+    np.maximum(big, nrm.max(axis=axis, initial=0.0).take(grp), out=big)
+    np.minimum(small, nrm.min(axis=axis, initial=np.inf).take(grp), out=small)
+    return nrm
+
+
 def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
     # neuron-major (n, R) arrays: every reduction over a region's neurons runs across rows,
     # which numpy vectorises over the regions (a reduction along short rows does not)
@@ -134,12 +146,7 @@ def _radii_block(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
         z += b[:, None]
         n_in, g = M.shape[0], M.shape[2]
         G = (W @ M.reshape(n_in, d * g)).reshape(n, d, g)  # one GEMM over all groups
-        nrm = G[:, 0, :] ** 2
-        for j in range(1, d):
-            nrm += G[:, j, :] ** 2
-        np.sqrt(nrm, out=nrm)  # (n, groups)
-        np.maximum(big, nrm.max(axis=0, initial=0.0).take(grp_prev), out=big)
-        np.minimum(small, nrm.min(axis=0, initial=np.inf).take(grp_prev), out=small)
+        nrm = _gradient_norms(G, d, 0, grp_prev, big, small)  # (n, groups)
         p = PT[start: start + n]
         zp = z > 0
         same &= np.logical_and.reduce(zp == p, axis=0)
@@ -190,12 +197,7 @@ def _radii_block_maps(WTzs, bs, slopes, patterns, X, A_dom, b_dom, zero_row):
             z = A[:, d, :].take(grp, axis=0)
             for j in range(d):
                 z += A[:, j, :].take(grp, axis=0) * X[:, j: j + 1]
-        nrm = A[:, 0, :] ** 2
-        for j in range(1, d):
-            nrm += A[:, j, :] ** 2
-        np.sqrt(nrm, out=nrm)  # (groups, n)
-        np.maximum(big, nrm.max(axis=1, initial=0.0).take(grp), out=big)
-        np.minimum(small, nrm.min(axis=1, initial=np.inf).take(grp), out=small)
+        nrm = _gradient_norms(A, d, 1, grp, big, small)  # (groups, n)
         p = patterns[:, start: start + n]
         zp = z > 0
         same &= np.logical_and.reduce(zp == p, axis=1)
