@@ -433,6 +433,144 @@ class Skeleton:
         self.H[:nE] += D.take(o, axis=0)
         U[:] = 0
 
+    def first_layer_lines(self, W, b):
+        """The first layer of a 2-D net at once: its lines' arrangement in the domain polygon.
+
+        Takes the place of :meth:`start_layer` and one :meth:`cut` per neuron
+        (:meth:`end_layer` follows as usual); the same complex up to the order
+        and the rounding of the vertices. Each line's chord runs between its
+        two crossings of the domain's edges; two lines meet where their values
+        at the ends of one chord differ in sign (the cut's own test), at the
+        interpolated zero. The order along a chord comes from sorting those
+        zeros, so before anything is kept every vertex is tested against every
+        line it is not on (within ``rel_tol`` of a line: degenerate, as in
+        :meth:`end_layer`), and every edge against every line: ends strictly on
+        opposite sides of a line would be a crossing the sort missed
+        (:class:`SubdivisionFallback` either way, never a guess).
+        """
+        d, m_dom, nV0, nE0 = self.d, self.m_dom, self.nV, self.nE
+        if d != 2 or self.layer is not None:
+            raise ValueError("first_layer_lines builds the first layer of a 2-D complex only")
+        n = W.shape[0]
+        X0 = self.XZ[:nV0, :2].copy()
+        Ea0, Eb0, Ze0 = self.Ea[:nE0].copy(), self.Eb[:nE0].copy(), self.Ze[:nE0, 0].copy()
+        Zv0 = self.Zv[:nV0].copy()
+        # crossings of the domain's edges (the cut's test: z > 0 differs at the two ends)
+        Z0 = X0 @ W.T + b
+        pos0 = Z0 > 0
+        ce, ck = np.nonzero(pos0[Ea0] != pos0[Eb0])  # (edge, neuron) pairs
+        cnt = np.bincount(ck, minlength=n)
+        if np.any((cnt != 0) & (cnt != 2)):
+            raise SubdivisionFallback("a line crosses the domain's boundary other than twice")
+        za, zb = Z0[Ea0[ce], ck], Z0[Eb0[ce], ck]
+        tb = za / (za - zb)
+        PA, PB = X0[Ea0[ce]], X0[Eb0[ce]]
+        Pb = PA + tb[:, None] * (PB - PA)
+        nb = len(ck)
+        order = np.argsort(ck, kind="stable")  # each crossing line: its two boundary points
+        ck, ce, tb, Pb = ck[order], ce[order], tb[order], Pb[order]
+        lines = ck[0::2]
+        L = len(lines)
+        P0, P1 = Pb[0::2], Pb[1::2]
+        # meetings of chords: line j crosses chord of line k where z_j differs in sign at its ends
+        Zc0 = P0 @ W.T + b
+        Zc1 = P1 @ W.T + b
+        cross = (Zc0 > 0) != (Zc1 > 0)  # (L, n): chord of lines[i] crossed by neuron j
+        cross[np.arange(L), lines] = False
+        ci, cj = np.nonzero(cross)
+        slot = np.full(n, -1)
+        slot[lines] = np.arange(L)
+        # both lines must see the meeting (else the boundary decided differently: degenerate)
+        entry = np.full((L, n), -1)
+        entry[ci, cj] = np.arange(len(ci))
+        mirror = entry[slot[cj], lines[ci]]
+        if np.any(slot[cj] < 0) or np.any(mirror < 0):
+            raise SubdivisionFallback("two lines disagree on whether they meet in the domain")
+        t = Zc0[ci, cj] / (Zc0[ci, cj] - Zc1[ci, cj])
+        # one vertex per meeting, made on the lower-numbered line's chord
+        ki = lines[ci]
+        own = ki < cj
+        mk, mj, mt, mi = ki[own], cj[own], t[own], ci[own]
+        Pm = P0[mi] + mt[:, None] * (P1[mi] - P0[mi])
+        nm = len(mk)
+        # vertices: the domain's, boundary crossings, meetings
+        nV = nV0 + nb + nm
+        X = np.concatenate([X0, Pb, Pm])
+        Zv = np.empty((nV, 2), dtype=np.int32)
+        Zv[:nV0] = Zv0
+        Zv[nV0: nV0 + nb, 0] = Ze0[ce]
+        Zv[nV0: nV0 + nb, 1] = m_dom + ck
+        Zv[nV0 + nb:, 0] = m_dom + mk
+        Zv[nV0 + nb:, 1] = m_dom + mj
+        Z = X @ W.T + b
+        Z[nV0 + np.arange(nb), ck] = 0.0
+        Z[nV0 + nb + np.arange(nm), mk] = 0.0
+        Z[nV0 + nb + np.arange(nm), mj] = 0.0
+        on = np.zeros((nV, n), dtype=bool)
+        on[nV0 + np.arange(nb), ck] = True
+        on[nV0 + nb + np.arange(nm), mk] = True
+        on[nV0 + nb + np.arange(nm), mj] = True
+        absZ = np.abs(Z)
+        thr = self.rel_tol * absZ.max(axis=0)
+        bad = (absZ <= thr) & ~on
+        if bad.any():
+            self._degenerate(int(np.flatnonzero(bad.any(axis=0))[0]))
+        # edges along each domain edge and each chord, by the sorted position of their points
+        # the vertex of each (chord, crossing neuron) entry: its meeting's, numbered in the
+        # order of the entries on the lower-numbered line's chord
+        rank = np.cumsum(own) - 1
+        ev = nV0 + nb + np.where(own, rank, rank[mirror])
+        # points on segments: domain edges 0..nE0-1 (ends at t 0 and 1), chords nE0 + slot
+        seg = np.concatenate([np.arange(nE0), np.arange(nE0), ce,
+                              nE0 + np.arange(L), nE0 + np.arange(L), nE0 + ci])
+        tt = np.concatenate([np.zeros(nE0), np.ones(nE0), tb, np.zeros(L), np.ones(L), t])
+        vv = np.concatenate([Ea0, Eb0, nV0 + np.arange(nb),
+                             nV0 + 2 * np.arange(L), nV0 + 2 * np.arange(L) + 1, ev])
+        o = np.lexsort((tt, seg))
+        seg, tt, vv = seg[o], tt[o], vv[o]
+        same_seg = seg[1:] == seg[:-1]
+        if np.any(same_seg & (tt[1:] <= tt[:-1])):
+            raise SubdivisionFallback("two points of a line at the same place (degenerate arrangement)")
+        Ea, Eb, es = vv[:-1][same_seg], vv[1:][same_seg], seg[:-1][same_seg]
+        nE = len(Ea)
+        # no edge may have its ends strictly on opposite sides of a line: a crossing missed
+        if np.any(Z[Ea] * Z[Eb] < 0):
+            raise SubdivisionFallback("an edge of the first layer's arrangement crosses a line")
+        chord = es >= nE0
+        Ze = np.empty(nE, dtype=np.int32)
+        Ze[~chord] = Ze0[es[~chord]]
+        Ze[chord] = m_dom + lines[es[chord] - nE0]
+        # hashes: +r for every domain row not containing the edge, +-r for every neuron by its
+        # side (the OR of the ends' bits: an end on the neuron has value 0), none for its own line
+        # sum of +-r over the neurons = 2 (sum over the + sides) - (sum over all), mod 2^64
+        rn = self.r[m_dom: m_dom + n]
+        side = ((Z[Ea] > 0) | (Z[Eb] > 0)).view(np.uint8)
+        H = side @ rn
+        H += H
+        H += self.r[:m_dom].sum(axis=0, dtype=np.uint64) - rn.sum(axis=0, dtype=np.uint64)
+        # an edge's own hyperplane adds nothing: a chord's line was counted -r (both ends
+        # on it, value 0), a domain edge's row +r
+        H[chord] += rn[lines[es[chord] - nE0]]
+        H[~chord] -= self.r[Ze[~chord]]
+        # the state the cuts would leave (before end_layer)
+        self._reserve(nV, nE)
+        capV = len(self.XZ)
+        XZ = np.empty((capV, 2 + n))
+        XZ[:nV, :2] = X
+        XZ[:nV, 2:] = Z
+        self.XZ = XZ
+        self.Zv[:nV] = Zv
+        self.bits[:nV] = 0
+        self.Ea[:nE], self.Eb[:nE] = Ea, Eb
+        self.Ze[:nE, 0] = Ze
+        self.H[:nE] = H
+        self.nV, self.nE = nV, nE
+        self.lazy = False
+        self.Lb = None
+        self.block = None
+        # no vertex "existed when a neuron was cut": the test above covered every vertex
+        self.layer = (0, n, np.zeros(n, dtype=np.intp))
+
     def cut(self, kl, k):
         """Cut the complex with neuron ``k`` (column ``kl`` of the current layer); returns the new vertices."""
         d, nV, nE = self.d, self.nV, self.nE

@@ -72,6 +72,10 @@ METHODS = ("auto", "lp", "subdivision")
 #: ``method="auto"`` uses the subdivision up to this dimension (see the README's table).
 AUTO_MAX_DIM = 8
 
+#: In 2-D, a first layer of this many neurons (inclusive range) is built at once
+#: (:meth:`Skeleton.first_layer_lines`) instead of by one cut per neuron.
+FIRST_LAYER_AT_ONCE = (4, 64)
+
 #: Default memory budget (bytes) for the complex; see :func:`_memory_budget`.
 _DEFAULT_MAX_MEMORY = 8 * 2**30
 
@@ -458,7 +462,13 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
     peak = sk.nbytes()
     try:
         for l, (W, b) in enumerate(zip(Ws, bs)):
-            sk.start_layer(W, b, slopes[l - 1] if l else None)
+            at_once = l == 0 and d == 2 and FIRST_LAYER_AT_ONCE[0] <= W.shape[0] <= FIRST_LAYER_AT_ONCE[1]
+            if at_once:
+                # the first layer's lines all at once (the same complex, fewer numpy calls)
+                sk.first_layer_lines(W, b)
+                k_global += W.shape[0]
+            else:
+                sk.start_layer(W, b, slopes[l - 1] if l else None)
             grown = -1  # a new layer's values: measure again at its first cut
             peak = max(peak, sk.nbytes())
             if progress:
@@ -466,7 +476,9 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
 
                 bar = tqdm(total=W.shape[0], desc=f"enumerating (layer {l + 1}/{len(Ws)})",
                            unit=" neurons", dynamic_ncols=True, leave=False)
-            for k in range(W.shape[0]):
+                if at_once:
+                    bar.update(W.shape[0])
+            for k in range(0 if not at_once else W.shape[0], W.shape[0]):
                 if time_limit is not None and time.perf_counter() - t0 > time_limit:
                     return stopped("time_limit", cells_now())
                 try:

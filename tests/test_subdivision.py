@@ -13,7 +13,7 @@ from polyregions.constructions import construction_count, montufar, serra
 from polyregions.lp import inscribed_radius
 from polyregions.results import region_halfspaces
 from polyregions.inscribed_radii import inscribed_radii
-from polyregions import skeleton
+from polyregions import skeleton, subdivision
 from polyregions.skeleton import Skeleton, box_skeleton
 from polyregions.subdivision import _effective_layers, choose_method
 
@@ -359,3 +359,51 @@ def test_lazy_cut_on_a_net_with_many_blocks_matches_the_lp_engine(monkeypatch):
     monkeypatch.setattr(skeleton, "LAZY_MIN_EDGES", 0)
     net = random_network(2, [20, 12], bias_std=0.3, random_state=5)
     same_as_lp(net, Box([-1, -1], [1, 1]))
+
+
+# ------------------------------------------------ first layer at once (2-D)
+def _both_ways(net, domain, monkeypatch):
+    """The subdivision with the first layer built at once and by one cut per neuron."""
+    out = []
+    for at_once in ((4, 64), (10**9, 10**9)):
+        monkeypatch.setattr(subdivision, "FIRST_LAYER_AT_ONCE", at_once)
+        out.append(enumerate_regions(net, domain, method="subdivision"))
+    return out
+
+
+def _edges(rs):
+    return sorted(tuple(sorted(e)) for e in rs.graph.edges())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n1=st.integers(4, 30), rest=st.lists(st.integers(1, 12), max_size=2),
+       bias=st.sampled_from([0.0, 0.01, 0.3, 2.0]), slope=st.sampled_from([0.0, 0.1]),
+       seed=st.integers(0, 10**6), triangle=st.booleans())
+def test_first_layer_at_once_is_the_cut_complex(n1, rest, bias, slope, seed, triangle, monkeypatch):
+    # same patterns, graph, status and engine (hand-over included) as the per-neuron cuts
+    net = random_network(2, [n1] + rest, bias_std=bias, negative_slope=slope, random_state=seed)
+    domain = (Polytope(np.array([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]]), np.array([1.0, 1.0, 1.0]))
+              if triangle else Box([-1, -1], [1, 1]))
+    a, b = _both_ways(net, domain, monkeypatch)
+    assert a.stats["engine"] == b.stats["engine"] and a.status == b.status
+    assert np.array_equal(a.patterns, b.patterns) and _edges(a) == _edges(b)
+    if a.stats["engine"] == "subdivision":
+        assert a.verify().ok
+
+
+@pytest.mark.parametrize("W, b", [
+    ([[1, 0], [0, 1], [1, 1], [1, -1]], [0.1, 0.2, -0.3, 0.0]),          # three lines through a point
+    ([[1, 0], [0, 1], [1, 2], [1, 2]], [0.1, 0.2, 0.3, 0.3]),            # a duplicated neuron
+    ([[1, 1], [0, 1], [1, -2], [2, 1]], [0.0, 0.3, 0.1, -0.2]),          # a line through two corners
+    ([[1, 0], [0, 1], [1, 2], [3, 1]], [-1.0, 0.1, 0.2, 0.3]),           # a line on the box's edge x = 1
+    ([[0, 0], [0, 1], [1, 2], [3, 1]], [0.0, 0.1, 0.2, 0.3]),            # a zero neuron
+    ([[1, 0], [0, 1], [1, 2], [3, 1]], [5.0, -7.0, 9.0, 11.0]),          # no line meets the box
+], ids=["concurrent", "duplicate", "corner", "on-edge", "zero-row", "outside"])
+def test_first_layer_at_once_degenerate(W, b, monkeypatch):
+    W = np.array(W, dtype=float)
+    net = ReLUNetwork.from_weights([W, np.ones((1, 4))], [np.array(b, dtype=float), [0.0]])
+    box = Box([-1, -1], [1, 1])
+    a, c = _both_ways(net, box, monkeypatch)
+    ref = enumerate_regions(net, box, method="lp")
+    assert a.stats["engine"] == c.stats["engine"] and a.status == c.status == ref.status
+    assert np.array_equal(a.patterns, ref.patterns) and np.array_equal(c.patterns, ref.patterns)
