@@ -465,6 +465,8 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
             at_once = l == 0 and d == 2 and FIRST_LAYER_AT_ONCE[0] <= W.shape[0] <= FIRST_LAYER_AT_ONCE[1]
             if at_once:
                 # the first layer's lines all at once (the same complex, fewer numpy calls)
+                if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                    return stopped("time_limit", cells_now())
                 sk.first_layer_lines(W, b)
                 k_global += W.shape[0]
             else:
