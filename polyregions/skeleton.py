@@ -41,13 +41,13 @@ whatever the rounding of the coordinates, so nothing is missed, and the rare
 duplicates are removed when the patterns are sorted. This visits each cell
 about once instead of once per vertex.
 
-The module runs past 800 lines because the eager cut, the lazy cut's packed
-bits and hash tables, and the read-out all work on the same private arrays of
-one :class:`Skeleton` (their layout is the point of the design: row gathers,
-packed bytes, capacity growth); splitting them would make that layout a
-public interface between modules. Next to split, if it grows again: the
-read-out (:meth:`Skeleton.cells` and its tables) into a module of its own
-reading a frozen view of the arrays.
+The module runs past 900 lines because the eager cut, the first layer built
+at once, the lazy cut's packed bits and hash tables, and the read-out all
+work on the same private arrays of one :class:`Skeleton` (their layout is the
+point of the design: row gathers, packed bytes, capacity growth); splitting
+them would make that layout a public interface between modules. Next to
+split: the read-out (:meth:`Skeleton.cells` and its tables) into a module of
+its own reading a frozen view of the arrays.
 
 Example
 -------
