@@ -232,6 +232,30 @@ def _sorted_unique(P):
     return order[new], inv
 
 
+def _run_starts(s):
+    """Where each run of equal values of the sorted ``s`` starts."""
+    new = np.empty(len(s), dtype=bool)
+    new[:1] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    return new
+
+
+def _sort_with_rows(k, n_bits):
+    """``(rows, sorted keys)`` of exact keys whose pattern is their top ``n_bits`` bits, by one
+    plain sort with each key's row below it (a third of an argsort's cost), or None when key
+    and row do not fit in 64 bits together."""
+    M = len(k)
+    nb = max(M.bit_length(), 1)
+    if n_bits + nb > 64:
+        return None
+    s = k >> np.uint64(64 - n_bits - nb)
+    s |= np.arange(M, dtype=np.uint64)
+    s.sort()
+    rows = (s & np.uint64((1 << nb) - 1)).astype(np.intp)
+    s >>= np.uint64(nb)
+    return rows, s
+
+
 #: Odd multiplier of :func:`_slot_cells`' key scramble (a bijection of the 64-bit words).
 _SCRAMBLE = np.uint64(0x9E3779B97F4A7C15)
 
@@ -255,17 +279,13 @@ def _slot_cells(keys, exact, cslots, P, slots, n_neurons):
         return inc, P[first]
     k = keys[:, 0].take(slots)
     M = len(k)
-    nb = max(M.bit_length(), 1)
-    low = np.uint64((1 << nb) - 1)
-    if n_neurons + nb <= 64:
-        # the pattern's bits are the key's top n_neurons: shifted down, the row fits below
-        s = k >> np.uint64(64 - n_neurons - nb)
-        s |= np.arange(M, dtype=np.uint64)
-        s.sort()
-        idx = (s & low).astype(np.intp)
-        s >>= np.uint64(nb)
-        scrambled = False
+    fit = _sort_with_rows(k, n_neurons)
+    scrambled = False
+    if fit is not None:
+        idx, s = fit
     else:
+        nb = max(M.bit_length(), 1)
+        low = np.uint64((1 << nb) - 1)
         # no room for the row: group by a bijective scramble of the key, truncated, with the
         # row in its low bits (a plain sort costs a third of an argsort), then order the groups
         s = k * _SCRAMBLE
@@ -279,9 +299,7 @@ def _slot_cells(keys, exact, cslots, P, slots, n_neurons):
         if not scrambled:  # two keys share the truncated scramble (rare): sort the keys
             idx = np.argsort(k)
             s = k.take(idx)
-    new = np.empty(M, dtype=bool)
-    new[:1] = True
-    np.not_equal(s[1:], s[:-1], out=new[1:])
+    new = _run_starts(s)
     grp = new.astype(np.intp).cumsum()
     grp -= 1
     uk = k.take(idx[new])
@@ -309,9 +327,7 @@ def _unique_keys(keys):
     earliest row holding each (a stable sort, as :func:`_sorted_unique`)."""
     order = np.argsort(keys, kind="stable")
     ks = keys.take(order)
-    new = np.empty(len(ks), dtype=bool)
-    new[:1] = True
-    np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    new = _run_starts(ks)
     return order[new], ks[new]
 
 
@@ -324,20 +340,14 @@ def _lookup_exact(keys, n_neurons, *queries):
     """
     allk = np.concatenate((keys,) + queries)
     M, R = len(allk), len(keys)
-    nb = max(M.bit_length(), 1)
-    if n_neurons + nb <= 64:
-        s = allk >> np.uint64(64 - n_neurons - nb)
-        s |= np.arange(M, dtype=np.uint64)
-        s.sort()
-        idx = (s & np.uint64((1 << nb) - 1)).astype(np.intp)
-        s >>= np.uint64(nb)
+    fit = _sort_with_rows(allk, n_neurons)
+    if fit is not None:
+        idx, s = fit
     else:
         idx = np.argsort(allk, kind="stable")
         s = allk.take(idx)
     head = np.empty(M, dtype=np.intp)  # position of each one's group start
-    new = np.empty(M, dtype=bool)
-    new[:1] = True
-    np.not_equal(s[1:], s[:-1], out=new[1:])
+    new = _run_starts(s)
     np.maximum.accumulate(np.where(new, np.arange(M), 0), out=head)
     ans = np.empty(M, dtype=np.intp)
     ans[idx] = idx.take(head)
@@ -480,7 +490,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                            unit=" neurons", dynamic_ncols=True, leave=False)
                 if at_once:
                     bar.update(W.shape[0])
-            for k in range(0 if not at_once else W.shape[0], W.shape[0]):
+            for k in range(W.shape[0] if at_once else 0, W.shape[0]):
                 if time_limit is not None and time.perf_counter() - t0 > time_limit:
                     return stopped("time_limit", cells_now())
                 try:
