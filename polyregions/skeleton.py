@@ -473,8 +473,9 @@ class Skeleton:
         L = len(lines)
         P0, P1 = Pb[0::2], Pb[1::2]
         # meetings of chords: line j crosses chord of line k where z_j differs in sign at its ends
-        Zc0 = P0 @ W.T + b
-        Zc1 = P1 @ W.T + b
+        # (the values kept for these vertices below: every test sees the same numbers)
+        Zb = Pb @ W.T + b
+        Zc0, Zc1 = Zb[0::2], Zb[1::2]
         cross = (Zc0 > 0) != (Zc1 > 0)  # (L, n): chord of lines[i] crossed by neuron j
         cross[np.arange(L), lines] = False
         ci, cj = np.nonzero(cross)
@@ -502,7 +503,7 @@ class Skeleton:
         Zv[nV0: nV0 + nb, 1] = m_dom + ck
         Zv[nV0 + nb:, 0] = m_dom + mk
         Zv[nV0 + nb:, 1] = m_dom + mj
-        Z = X @ W.T + b
+        Z = np.concatenate([Z0, Zb, Pm @ W.T + b])
         Z[nV0 + np.arange(nb), ck] = 0.0
         Z[nV0 + nb + np.arange(nm), mk] = 0.0
         Z[nV0 + nb + np.arange(nm), mj] = 0.0
