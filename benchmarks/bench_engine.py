@@ -69,6 +69,10 @@ BIG = [
 AUTO = [(5, [8, 8]), (6, [8, 8]), (6, [12, 12]), (7, [8, 8]), (8, [12]), (8, [8, 8])]
 
 
+def load_average():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def table_header(header):
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -110,7 +114,7 @@ def big_one(d, widths, bias, seed):
 
 
 def big(args):
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+    print(f"load average at start: {load_average()} "
           f"({os.cpu_count()} cores); one run each, CPU seconds of a one-threaded child process")
     header = ["net", "bias", "seed", "regions", "status", "CPU s", "build s", "read-out s",
               "certificates s", "regions/s", "vertices", "peak RSS GiB"]
@@ -129,11 +133,11 @@ def big(args):
         print(f"| {label} | {bias:g} | {seed} | {r['regions']:,}{eng} | {r['status']} | {r['cpu']:.1f} | "
               f"{r['build']:.1f} | {r['read']:.1f} | {r['certify']:.1f} | {r['regions'] / r['cpu']:,.0f} | "
               f"{r['vertices']:,} | {r['rss_gib']:.2f} |", flush=True)
-    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at end: {load_average()}")
 
 
 def auto(args):
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+    print(f"load average at start: {load_average()} "
           f"({os.cpu_count()} cores); one run each, CPU seconds; LP search stopped at "
           f"{args.lp_timeout:g} s")
     header = ["net", "regions", "subdivision CPU s", "LP CPU s", "LP / subdivision", "vertices",
@@ -151,7 +155,7 @@ def auto(args):
             lp, ratio = f"> {lsec:.0f} ({ref.n_regions:,} found)", f"> {lsec / sec:.1f}"
         print(f"| {d}-{widths} | {rs.n_regions:,} | {sec:.2f} | {lp} | {ratio} | "
               f"{rs.stats.get('vertices', 0):,} | {rs.stats.get('peak_bytes', 0) / 2**20:.0f} |", flush=True)
-    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at end: {load_average()}")
 
 
 def main(argv=None):
@@ -190,7 +194,7 @@ def main(argv=None):
         if not args.no_relucent:
             peers.relucent_count(tW, tb, -np.ones(2), np.ones(2))  # Gurobi start-up, paid once
 
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+    print(f"load average at start: {load_average()} "
           f"({os.cpu_count()} cores); times are medians of {args.repeats} runs, CPU seconds of "
           "this one-threaded process unless marked wall")
     header = ["net", "bias", "seed", "regions", "subdiv CPU s", "wall s", "regions/s",
@@ -232,14 +236,12 @@ def main(argv=None):
                         f"{sec / rc_s:.1f}"]
             else:
                 row += ["n/a (2-D only)", "", "", ""]
-            if args.no_relucent:
-                print("| " + " | ".join(row) + " |", flush=True)
-                continue
-            r = peers.relucent_count(W, b, -np.ones(d), np.ones(d), time_limit=args.peer_timeout)
-            row += [f"{r['seconds']:.2f}", f"{r['count']:,}" + ("" if r["complete"] else "+ (stopped)"),
-                    f"{r['count'] / r['seconds']:,.0f}"]
+            if not args.no_relucent:
+                r = peers.relucent_count(W, b, -np.ones(d), np.ones(d), time_limit=args.peer_timeout)
+                row += [f"{r['seconds']:.2f}", f"{r['count']:,}" + ("" if r["complete"] else "+ (stopped)"),
+                        f"{r['count'] / r['seconds']:,.0f}"]
         print("| " + " | ".join(row) + " |", flush=True)
-    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at end: {load_average()}")
 
 
 if __name__ == "__main__":
