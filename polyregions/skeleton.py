@@ -122,6 +122,14 @@ def _cut_weights(n_ids):
     return r, _frozen(np.stack([np.uint64(0) - r, r], axis=1))
 
 
+@lru_cache(maxsize=64)
+def _side_weights(n_ids, h0, n):
+    """``(2 r, sum r)`` over the neurons ``h0 .. h0 + n - 1``: an edge's hash terms of a
+    layer are ``sides @ (2 r) - sum r`` (``+r`` on a neuron's positive side, else ``-r``)."""
+    r = _cut_weights(n_ids)[0][h0: h0 + n]
+    return _frozen(r + r, r.sum(axis=0, dtype=np.uint64))
+
+
 @lru_cache(maxsize=16)
 def _pattern_weights(m_dom, n_neurons, exact):
     """The cells' key weights per hyperplane (0 for the domain rows), ``(m_dom + n, w)`` words,
@@ -433,144 +441,188 @@ class Skeleton:
         self.H[:nE] += D.take(o, axis=0)
         U[:] = 0
 
-    def first_layer_lines(self, W, b):
-        """The first layer of a 2-D net at once: its lines' arrangement in the domain polygon.
+    def cut_layer(self):
+        """Cut a 2-D complex with every neuron of the current layer at once.
 
-        Takes the place of :meth:`start_layer` and one :meth:`cut` per neuron
-        (:meth:`end_layer` follows as usual); the same complex up to the order
-        and the rounding of the vertices. Each line's chord runs between its
-        two crossings of the domain's edges; two lines meet where their values
-        at the ends of one chord differ in sign (the cut's own test), at the
-        interpolated zero. The order along a chord comes from sorting those
-        zeros, so before anything is kept every vertex is tested against every
-        line it is not on (within ``rel_tol`` of a line: degenerate, as in
-        :meth:`end_layer`), and every edge against every line: ends strictly on
-        opposite sides of a line would be a crossing the sort missed
-        (:class:`SubdivisionFallback` either way, never a guess).
+        Called after :meth:`start_layer` in place of one :meth:`cut` per
+        neuron (:meth:`end_layer` follows as usual); the same complex up to
+        the order and the rounding of the vertices. The layer's neurons are
+        affine on each cell of the complex so far, so each neuron crossing a
+        cell does so along a chord between two crossings of the cell's edges
+        (the cut's test: the ends' values differ in sign). A cell is named by
+        the sign-vector hash of its side of a boundary edge (the key the cut
+        pairs 2-faces by), and must see each neuron cross its boundary twice
+        or not at all. Two chords of one cell meet where the other neuron's
+        values at a chord's ends differ in sign, and both chords must see it.
+        Edges are the pieces between consecutive points along each old edge
+        and each chord. The order along an edge or chord comes from sorting
+        interpolated positions, so before anything is kept every vertex is
+        tested against every neuron it is not on (within ``rel_tol`` of it:
+        degenerate, as in :meth:`end_layer`), and every new edge against every
+        neuron: ends strictly on opposite sides would be a crossing the sort
+        missed. Any failure raises :class:`SubdivisionFallback`, never a guess.
         """
         d, m_dom, nV0, nE0 = self.d, self.m_dom, self.nV, self.nE
-        if d != 2 or self.layer is not None:
-            raise ValueError("first_layer_lines builds the first layer of a 2-D complex only")
-        n = W.shape[0]
-        X0 = self.XZ[:nV0, :2].copy()
-        Ea0, Eb0, Ze0 = self.Ea[:nE0].copy(), self.Eb[:nE0].copy(), self.Ze[:nE0, 0].copy()
-        Zv0 = self.Zv[:nV0].copy()
-        # crossings of the domain's edges (the cut's test: z > 0 differs at the two ends)
-        Z0 = X0 @ W.T + b
-        pos0 = Z0 > 0
-        ce, ck = np.nonzero(pos0[Ea0] != pos0[Eb0])  # (edge, neuron) pairs
-        cnt = np.bincount(ck, minlength=n)
-        if np.any((cnt != 0) & (cnt != 2)):
-            raise SubdivisionFallback("a line crosses the domain's boundary other than twice")
-        za, zb = Z0[Ea0[ce], ck], Z0[Eb0[ce], ck]
-        tb = za / (za - zb)
-        PA, PB = X0[Ea0[ce]], X0[Eb0[ce]]
-        Pb = PA + tb[:, None] * (PB - PA)
-        nb = len(ck)
-        order = np.argsort(ck, kind="stable")  # each crossing line: its two boundary points
-        ck, ce, tb, Pb = ck[order], ce[order], tb[order], Pb[order]
-        lines = ck[0::2]
-        L = len(lines)
-        P0, P1 = Pb[0::2], Pb[1::2]
-        # meetings of chords: line j crosses chord of line k where z_j differs in sign at its ends
-        # (the values kept for these vertices below: every test sees the same numbers)
-        Zb = Pb @ W.T + b
-        Zc0, Zc1 = Zb[0::2], Zb[1::2]
-        cross = (Zc0 > 0) != (Zc1 > 0)  # (L, n): chord of lines[i] crossed by neuron j
-        cross[np.arange(L), lines] = False
-        ci, cj = np.nonzero(cross)
-        slot = np.full(n, -1)
-        slot[lines] = np.arange(L)
-        # both lines must see the meeting (else the boundary decided differently: degenerate)
-        entry = np.full((L, n), -1)
+        k0, n, _ = self.layer
+        if d != 2 or self.lazy:
+            raise ValueError("cut_layer cuts an eagerly started layer of a 2-D complex only")
+        hid0 = m_dom + k0
+        rn = self.r[hid0: hid0 + n]
+        XZ0 = self.XZ[:nV0]
+        Ea0, Eb0, Ze0, H0 = self.Ea[:nE0], self.Eb[:nE0], self.Ze[:nE0, 0], self.H[:nE0]
+        pos0 = XZ0[:, 2:] > 0
+        ce, ck = (pos0.take(Ea0, axis=0) != pos0.take(Eb0, axis=0)).nonzero()  # sorted by edge
+        nb = len(ce)
+        ra, rb = Ea0.take(ce), Eb0.take(ce)
+        # the crossings: whole rows (coordinates and values) interpolated along their edge
+        A, Pb = XZ0.take(ra, axis=0), XZ0.take(rb, axis=0)
+        iz = np.arange(nb)
+        za = A[iz, 2 + ck]
+        tb = za / (za - Pb[iz, 2 + ck])
+        Pb -= A
+        Pb *= tb[:, None]
+        Pb += A
+        Pb[iz, 2 + ck] = 0.0
+        # Each crossing on the cell(s) on its edge's sides (a domain edge: its inner side only),
+        # keyed by the cell's 128-bit hash plus its neuron's weight: a (cell, neuron) pair's
+        # key. Sorted by the first words, each pair must occur exactly twice (a chord) with
+        # equal second words.
+        hp = Ze0.take(ce)
+        q, Hc = self.r.take(hp, axis=0), H0.take(ce, axis=0)
+        two = (hp >= m_dom).nonzero()[0]
+        Kf = np.concatenate([Hc + q, (Hc - q).take(two, axis=0)])
+        fe = np.concatenate([iz, two])  # the crossing of each (cell, crossing) entry
+        G = Kf + rn.take(ck.take(fe), axis=0)
+        o = G[:, 0].argsort(kind="stable")
+        Gs = G.take(o, axis=0)
+        g0, g1 = Gs[0::2], Gs[1::2]
+        if len(Gs) % 2 or (g0 != g1).any() or (g1[:-1, 0] == g0[1:, 0]).any():
+            raise SubdivisionFallback(
+                f"layer from neuron {k0}: a neuron crosses a cell's boundary other than twice "
+                "(degenerate arrangement)")
+        C = len(g0)
+        ckey = Kf.take(o[0::2], axis=0)  # each chord's cell key
+        c0, c1 = fe.take(o[0::2]), fe.take(o[1::2])  # each chord's two crossings
+        cn = ck.take(c0)
+        # meetings: neuron j crosses chord i where its values at the chord's ends differ in sign
+        Zc0, Zc1 = Pb.take(c0, axis=0)[:, 2:], Pb.take(c1, axis=0)[:, 2:]
+        cross = (Zc0 > 0) != (Zc1 > 0)
+        cross[np.arange(C), cn] = False
+        ci, cj = cross.nonzero()
+        # ... and j's chord of the same cell (its pair key) must exist and be crossed by i's neuron
+        ki = cn.take(ci)
+        Q = ckey.take(ci, axis=0) + rn.take(cj, axis=0)
+        at = np.minimum(g0[:, 0].searchsorted(Q[:, 0]), C - 1)
+        entry = np.full((C, n), -1)
         entry[ci, cj] = np.arange(len(ci))
-        mirror = entry[slot[cj], lines[ci]]
-        if np.any(slot[cj] < 0) or np.any(mirror < 0):
-            raise SubdivisionFallback("two lines disagree on whether they meet in the domain")
-        t = Zc0[ci, cj] / (Zc0[ci, cj] - Zc1[ci, cj])
-        # one vertex per meeting, made on the lower-numbered line's chord
-        ki = lines[ci]
+        mirror = entry[at, ki]
+        if (g0.take(at, axis=0) != Q).any() or (mirror < 0).any():
+            raise SubdivisionFallback(
+                f"layer from neuron {k0}: two neurons disagree on whether they meet in a cell")
+        za, zb = Zc0[ci, cj], Zc1[ci, cj]
+        t = za / (za - zb)
+        # one vertex per meeting, made on the lower-numbered neuron's chord
         own = ki < cj
-        mk, mj, mt, mi = ki[own], cj[own], t[own], ci[own]
-        Pm = P0[mi] + mt[:, None] * (P1[mi] - P0[mi])
-        nm = len(mk)
-        # vertices: the domain's, boundary crossings, meetings
+        mo = own.nonzero()[0]
+        mi, mk, mj, mt = ci.take(mo), ki.take(mo), cj.take(mo), t.take(mo)
+        nm = len(mo)
+        A, Pm = Pb.take(c0.take(mi), axis=0), Pb.take(c1.take(mi), axis=0)
+        Pm -= A
+        Pm *= mt[:, None]
+        Pm += A
+        im = np.arange(nm)
+        Pm[im, 2 + mk] = 0.0
+        Pm[im, 2 + mj] = 0.0
         nV = nV0 + nb + nm
-        X = np.concatenate([X0, Pb, Pm])
-        Zv = np.empty((nV, 2), dtype=np.int32)
-        Zv[:nV0] = Zv0
-        Zv[nV0: nV0 + nb, 0] = Ze0[ce]
-        Zv[nV0: nV0 + nb, 1] = m_dom + ck
-        Zv[nV0 + nb:, 0] = m_dom + mk
-        Zv[nV0 + nb:, 1] = m_dom + mj
-        Z = np.concatenate([Z0, Zb, Pm @ W.T + b])
-        Z[nV0 + np.arange(nb), ck] = 0.0
-        Z[nV0 + nb + np.arange(nm), mk] = 0.0
-        Z[nV0 + nb + np.arange(nm), mj] = 0.0
-        on = np.zeros((nV, n), dtype=bool)
-        on[nV0 + np.arange(nb), ck] = True
-        on[nV0 + nb + np.arange(nm), mk] = True
-        on[nV0 + nb + np.arange(nm), mj] = True
-        absZ = np.abs(Z)
-        thr = self.rel_tol * absZ.max(axis=0)
-        bad = (absZ <= thr) & ~on
+        # new vertices: rows, hyperplanes, the finished layers' bits (OR of the ends': see cut)
+        self._reserve(nV, nE0)
+        XZ = self.XZ
+        XZ[nV0: nV0 + nb] = Pb
+        XZ[nV0 + nb: nV] = Pm
+        Z = XZ[:nV, 2:]
+        Zv, bits = self.Zv, self.bits
+        Zv[nV0: nV0 + nb, 0] = hp
+        Zv[nV0: nV0 + nb, 1] = hid0 + ck
+        Zv[nV0 + nb: nV, 0] = hid0 + mk
+        Zv[nV0 + nb: nV, 1] = hid0 + mj
+        np.bitwise_or(bits.take(ra, axis=0), bits.take(rb, axis=0), out=bits[nV0: nV0 + nb])
+        np.bitwise_or(bits.take(nV0 + c0.take(mi), axis=0), bits.take(nV0 + c1.take(mi), axis=0),
+                      out=bits[nV0 + nb: nV])
+        # every vertex against every neuron of the layer it is not on
+        bad = np.abs(Z)
+        bad = bad <= self.rel_tol * bad.max(axis=0)
+        bad[nV0 + iz, ck] = False
+        bad[nV0 + nb + im, mk] = False
+        bad[nV0 + nb + im, mj] = False
         if bad.any():
-            self._degenerate(int(np.flatnonzero(bad.any(axis=0))[0]))
-        # edges along each domain edge and each chord, by the sorted position of their points
-        # the vertex of each (chord, crossing neuron) entry: its meeting's, numbered in the
-        # order of the entries on the lower-numbered line's chord
-        rank = np.cumsum(own) - 1
-        ev = nV0 + nb + np.where(own, rank, rank[mirror])
-        # points on segments: domain edges 0..nE0-1 (ends at t 0 and 1), chords nE0 + slot
-        seg = np.concatenate([np.arange(nE0), np.arange(nE0), ce,
-                              nE0 + np.arange(L), nE0 + np.arange(L), nE0 + ci])
-        tt = np.concatenate([np.zeros(nE0), np.ones(nE0), tb, np.zeros(L), np.ones(L), t])
-        vv = np.concatenate([Ea0, Eb0, nV0 + np.arange(nb),
-                             nV0 + 2 * np.arange(L), nV0 + 2 * np.arange(L) + 1, ev])
-        o = np.lexsort((tt, seg))
-        seg, tt, vv = seg[o], tt[o], vv[o]
-        same_seg = seg[1:] == seg[:-1]
-        if np.any(same_seg & (tt[1:] <= tt[:-1])):
-            raise SubdivisionFallback("two points of a line at the same place (degenerate arrangement)")
-        Ea, Eb, es = vv[:-1][same_seg], vv[1:][same_seg], seg[:-1][same_seg]
+            self._degenerate(k0 + int(bad.any(axis=0).nonzero()[0][0]))
+        # Edges: the pieces between consecutive points along each old edge (segments 0..nE0-1)
+        # and each chord (nE0 + i). Only the points inside segments are sorted (by segment,
+        # then position); a segment without any stays one edge.
+        rank = np.zeros(len(ci), dtype=np.intp)
+        rank[mo] = im
+        ev = nV0 + nb + np.where(own, rank, rank.take(mirror))
+        s = np.concatenate([ce, nE0 + ci])
+        tt = np.concatenate([tb, t])
+        if nE0 + C < 2**15:
+            # a stable radix sort of 16-bit segment numbers after a sort of the positions:
+            # lexsort's order, in about half the time
+            o = tt.argsort()
+            o = o.take(s.take(o).astype(np.int16).argsort(kind="stable"))
+        else:
+            o = np.lexsort((tt, s))
+        s, tt, v = s.take(o), tt.take(o), np.concatenate([nV0 + iz, ev]).take(o)
+        start = np.concatenate([Ea0, nV0 + c0])
+        end = np.concatenate([Eb0, nV0 + c1])
+        first = np.ones(len(s), dtype=bool)
+        np.not_equal(s[1:], s[:-1], out=first[1:])
+        last = np.ones(len(s), dtype=bool)
+        last[:-1] = first[1:]
+        fi, la = first.nonzero()[0], last.nonzero()[0]
+        tprev = np.empty(len(s))
+        tprev[1:] = tt[:-1]
+        tprev[fi] = 0.0
+        if (tt <= tprev).any() or (tt.take(la) >= 1.0).any():
+            raise SubdivisionFallback(
+                f"layer from neuron {k0}: two points of an edge at the same place (degenerate)")
+        prev = np.empty(len(s), dtype=np.intp)
+        prev[1:] = v[:-1]
+        sf, sl = s.take(fi), s.take(la)
+        prev[fi] = start.take(sf)
+        lone = np.ones(nE0 + C, dtype=bool)
+        lone[sf] = False
+        lone = lone.nonzero()[0]
+        Ea = np.concatenate([prev, v.take(la), start.take(lone)])
+        Eb = np.concatenate([v, end.take(sl), end.take(lone)])
+        es = np.concatenate([s, sl, lone])
         nE = len(Ea)
-        # no edge may have its ends strictly on opposite sides of a line: a crossing missed
-        if np.any(Z[Ea] * Z[Eb] < 0):
-            raise SubdivisionFallback("an edge of the first layer's arrangement crosses a line")
-        chord = es >= nE0
-        Ze = np.empty(nE, dtype=np.int32)
-        Ze[~chord] = Ze0[es[~chord]]
-        Ze[chord] = m_dom + lines[es[chord] - nE0]
-        # hashes: +r for every domain row not containing the edge, +-r for every neuron by its
-        # side (the OR of the ends' bits: an end on the neuron has value 0), none for its own line
-        # sum of +-r over the neurons = 2 (sum over the + sides) - (sum over all), mod 2^64
-        rn = self.r[m_dom: m_dom + n]
-        side = ((Z[Ea] > 0) | (Z[Eb] > 0)).view(np.uint8)
-        H = side @ rn
-        H += H
-        H += self.r[:m_dom].sum(axis=0, dtype=np.uint64) - rn.sum(axis=0, dtype=np.uint64)
-        # an edge's own hyperplane adds nothing: a chord's line was counted -r (both ends
-        # on it, value 0), a domain edge's row +r
-        H[chord] += rn[lines[es[chord] - nE0]]
-        H[~chord] -= self.r[Ze[~chord]]
-        # the state the cuts would leave (before end_layer)
         self._reserve(nV, nE)
-        capV = len(self.XZ)
-        XZ = np.empty((capV, 2 + n))
-        XZ[:nV, :2] = X
-        XZ[:nV, 2:] = Z
-        self.XZ = XZ
-        self.Zv[:nV] = Zv
-        self.bits[:nV] = 0
+        # no new edge may have its ends strictly on opposite sides of a neuron: a crossing missed
+        Za, Zb = Z.take(Ea, axis=0), Z.take(Eb, axis=0)
+        if (Za * Zb < 0).any():
+            raise SubdivisionFallback(
+                f"layer from neuron {k0}: an edge of the layer's arrangement crosses a neuron")
+        chord = es >= nE0
+        old, chord = (~chord).nonzero()[0], chord.nonzero()[0]
+        eo, cc = es.take(old), es.take(chord) - nE0
+        # gathered before anything is written: Ze0 and H0 are views of the arrays written
+        Ze_old, H_old = Ze0.take(eo), H0.take(eo, axis=0)
+        # hashes: the old edge's or, for a chord, its cell's key; plus +-r for every neuron of
+        # the layer by the edge's side (the OR of the ends' signs: an end on it has value 0);
+        # a chord's own neuron was counted -r there (both ends 0) and must add nothing
+        r2, rsum = _side_weights(len(self.r), hid0, n)
+        T = ((Za > 0) | (Zb > 0)).view(np.uint8) @ r2
+        T -= rsum
+        H = self.H[:nE]
+        H[old] = H_old
+        H[chord] = ckey.take(cc, axis=0) + rn.take(cn.take(cc), axis=0)
+        H += T
+        Ze = self.Ze[:nE, 0]
+        Ze[old] = Ze_old
+        Ze[chord] = hid0 + cn.take(cc)
         self.Ea[:nE], self.Eb[:nE] = Ea, Eb
-        self.Ze[:nE, 0] = Ze
-        self.H[:nE] = H
         self.nV, self.nE = nV, nE
-        self.lazy = False
-        self.Lb = None
-        self.block = None
-        # no vertex "existed when a neuron was cut": the test above covered every vertex
-        self.layer = (0, n, np.zeros(n, dtype=np.intp))
+        self.layer = (k0, n, None)  # every vertex checked: end_layer only stores the bits
 
     def cut(self, kl, k):
         """Cut the complex with neuron ``k`` (column ``kl`` of the current layer); returns the new vertices."""
@@ -763,6 +815,13 @@ class Skeleton:
         n = n_l if upto is None else upto
         d, nV = self.d, self.nV
         off, b0 = k0 & 7, k0 >> 3
+        if before is None:  # cut_layer checked every vertex
+            Z = self.XZ[:nV, d: d + n_l]
+            pad = np.zeros((nV, off + n_l), dtype=bool)
+            pad[:, off:] = Z > 0
+            packed = np.packbits(pad, axis=1)
+            self.bits[:nV, b0: b0 + packed.shape[1]] |= packed
+            return
         if self.lazy:
             # zmax: a neuron's largest |value| at every vertex; zmin: its smallest at the
             # vertices that existed when it was cut (both kept as the values were made)

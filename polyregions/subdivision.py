@@ -72,12 +72,15 @@ METHODS = ("auto", "lp", "subdivision")
 #: ``method="auto"`` uses the subdivision up to this dimension (see the README's table).
 AUTO_MAX_DIM = 8
 
-#: In 2-D, a first layer of this many neurons (inclusive range) is built at once
-#: (:meth:`Skeleton.first_layer_lines`) instead of by one cut per neuron.
-FIRST_LAYER_AT_ONCE = (4, 64)
+#: In 2-D, a layer of this many neurons (inclusive range) on a complex small enough for the
+#: eager cut is cut at once (:meth:`Skeleton.cut_layer`) instead of by one cut per neuron.
+LAYER_AT_ONCE = (4, 64)
 
 #: Default memory budget (bytes) for the complex; see :func:`_memory_budget`.
 _DEFAULT_MAX_MEMORY = 8 * 2**30
+#: Without ``max_memory`` the available memory is read only once the complex (with its
+#: read-out) passes this many bytes: reading /proc/meminfo cost a small net's run 40-70 us.
+_MEMORY_FLOOR = 2**26
 
 
 def supports(domain):
@@ -443,7 +446,15 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         raise ValueError(
             f"the subdivision engine handles boxes, slices and 2-D polygons, not {domain!r}; "
             "use method='lp' (or 'auto', which picks the LP engine for this domain).")
-    budget = _memory_budget(max_memory)
+    budget = None if max_memory is None else float(max_memory)
+
+    def over_budget(nbytes):
+        nonlocal budget
+        if budget is None:
+            if nbytes < _MEMORY_FLOOR:
+                return False
+            budget = _memory_budget(None)
+        return nbytes > budget
     A_dom, b_dom = (np.asarray(x, dtype=np.float64) for x in domain.halfspaces)
     if isinstance(domain, Polytope):
         x0 = chebyshev_ball(A_dom, b_dom, radius_cap=np.inf)[0]
@@ -472,43 +483,42 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
     peak = sk.nbytes()
     try:
         for l, (W, b) in enumerate(zip(Ws, bs)):
-            at_once = l == 0 and d == 2 and FIRST_LAYER_AT_ONCE[0] <= W.shape[0] <= FIRST_LAYER_AT_ONCE[1]
-            if at_once:
-                # the first layer's lines all at once (the same complex, fewer numpy calls)
-                if time_limit is not None and time.perf_counter() - t0 > time_limit:
-                    return stopped("time_limit", cells_now())
-                sk.first_layer_lines(W, b)
-                k_global += W.shape[0]
-            else:
-                sk.start_layer(W, b, slopes[l - 1] if l else None)
+            n_l = W.shape[0]
+            sk.start_layer(W, b, slopes[l - 1] if l else None)
+            # a small 2-D layer all at once (the same complex, far fewer numpy calls), else
+            # one cut per neuron
+            at_once = d == 2 and not sk.lazy and LAYER_AT_ONCE[0] <= n_l <= LAYER_AT_ONCE[1]
             grown = -1  # a new layer's values: measure again at its first cut
             peak = max(peak, sk.nbytes())
             if progress:
                 from tqdm.auto import tqdm
 
-                bar = tqdm(total=W.shape[0], desc=f"enumerating (layer {l + 1}/{len(Ws)})",
+                bar = tqdm(total=n_l, desc=f"enumerating (layer {l + 1}/{len(Ws)})",
                            unit=" neurons", dynamic_ncols=True, leave=False)
-                if at_once:
-                    bar.update(W.shape[0])
-            for k in range(W.shape[0] if at_once else 0, W.shape[0]):
+            for k in [None] if at_once else range(n_l):
                 if time_limit is not None and time.perf_counter() - t0 > time_limit:
                     return stopped("time_limit", cells_now())
-                try:
-                    sk.cut(k, k_global)
-                except SubdivisionFallback:
-                    sk.end_layer(upto=k + 1)  # a degenerate vertex explains it better
-                    raise
-                k_global += 1
+                if k is None:
+                    sk.cut_layer()
+                    done = n_l
+                else:
+                    try:
+                        sk.cut(k, k_global)
+                    except SubdivisionFallback:
+                        sk.end_layer(upto=k + 1)  # a degenerate vertex explains it better
+                        raise
+                    done = 1
+                k_global += done
                 if sk.n_grown != grown:  # the arrays only grow in Skeleton._reserve
                     grown = sk.n_grown
-                    if sk.nbytes() > budget:
+                    if over_budget(sk.nbytes()):
                         raise MemoryError(
                             f"the subdivision complex needs more than {budget / 2**30:.1f} GiB "
                             f"({sk.n_vertices:,} vertices after {k_global} of {N} neurons); "
                             "use method='lp' (with time_limit/max_regions) or raise max_memory.")
                 if bar is not None:
-                    bar.update(1)
-                    if k % 8 == 0:
+                    bar.update(done)
+                    if k is None or k % 8 == 0:
                         bar.set_postfix(vertices=sk.n_vertices, refresh=False)
             peak = max(peak, sk.nbytes())
             if bar is not None:
@@ -522,7 +532,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
         # vertex in 2-D). Measured: 305, 100, 33, 30, 29, 30 bytes per entry in all at 2-[256]^4,
         # 3-[64,64], 5-[16,16], 7-, 8-, 9-[8,8]; the model gives 36 + (2 N + 256) / 2^d.
         need = sk.n_vertices * (2**d * 36 + 2 * N + 256)
-        if sk.nbytes() + need > budget:
+        if over_budget(sk.nbytes() + need):
             raise MemoryError(
                 f"reading {sk.n_vertices:,} vertices' cells needs about {need / 2**30:.1f} GiB "
                 f"beyond the complex (budget {budget / 2**30:.1f} GiB); use method='lp' or raise "

@@ -219,6 +219,7 @@ def test_memory_budget_stops_or_falls_back(monkeypatch):
         subdivision.dispatch(net, box, "subdivision", Tolerances(), max_memory=10_000)
     # under "auto" the subdivision hands the run over and enumerate_regions runs the LP search
     monkeypatch.setattr(subdivision, "_memory_budget", lambda max_memory: 10_000)
+    monkeypatch.setattr(subdivision, "_MEMORY_FLOOR", 0)  # measured from the first byte
     rs = enumerate_regions(net, box, method="auto")
     monkeypatch.undo()
     assert rs.stats["engine"] == "lp" and rs.stats["fallback"].startswith("memory")
@@ -270,17 +271,19 @@ def test_interrupt_and_progress(monkeypatch, capsys):
     box = Box([-1, -1], [1, 1])
     rs = enumerate_regions(net, box, method="subdivision", progress=True)
     assert rs.complete and "enumerating (layer 2/2)" in capsys.readouterr().err
-    real = Skeleton.cut
+    real = Skeleton.cut_layer
 
-    def cut(self, k, kg):
-        if kg == 10:  # in layer 2 (the first is built at once, without cuts)
+    def cut_layer(self):
+        if self.layer[0] == 8:  # layer 2 (each layer of [8, 8] is cut at once)
             raise KeyboardInterrupt
-        return real(self, k, kg)
+        return real(self)
 
-    monkeypatch.setattr(Skeleton, "cut", cut)
+    monkeypatch.setattr(Skeleton, "cut_layer", cut_layer)
     rs = enumerate_regions(net, box, method="subdivision")
     assert rs.status == "lower_bound" and rs.stop_reason == "interrupted"
-    assert rs.stats["cells_lower_bound"] >= 2
+    # stopped on the first layer's complex: its cells (the LP engine's count) bound the count
+    first = ReLUNetwork.from_weights([net.weights[0], np.ones((1, 8))], [net.biases[0], [0.0]])
+    assert rs.stats["cells_lower_bound"] == enumerate_regions(first, box, method="lp").n_regions
 
 
 def test_lookup_survives_colliding_truncated_hash_words():
@@ -366,7 +369,7 @@ def _both_ways(net, domain, monkeypatch):
     """The subdivision with the first layer built at once and by one cut per neuron."""
     out = []
     for at_once in ((4, 64), (10**9, 10**9)):
-        monkeypatch.setattr(subdivision, "FIRST_LAYER_AT_ONCE", at_once)
+        monkeypatch.setattr(subdivision, "LAYER_AT_ONCE", at_once)
         out.append(enumerate_regions(net, domain, method="subdivision"))
     return out
 
