@@ -364,12 +364,13 @@ def test_lazy_cut_on_a_net_with_many_blocks_matches_the_lp_engine(monkeypatch):
     same_as_lp(net, Box([-1, -1], [1, 1]))
 
 
-# ------------------------------------------------ first layer at once (2-D)
+# ------------------------------------------------ layers cut at once (2-D)
 def _both_ways(net, domain, monkeypatch):
-    """The subdivision with the first layer built at once and by one cut per neuron."""
+    """The subdivision with small layers cut at once and by one cut per neuron."""
     out = []
     for at_once in ((4, 64), (10**9, 10**9)):
         monkeypatch.setattr(subdivision, "LAYER_AT_ONCE", at_once)
+        monkeypatch.setattr(subdivision, "AT_ONCE_MAX_EDGES", 10**9)  # any complex the eager cut takes
         out.append(enumerate_regions(net, domain, method="subdivision"))
     return out
 
@@ -382,8 +383,10 @@ def _edges(rs):
 @given(n1=st.integers(4, 30), rest=st.lists(st.integers(1, 12), max_size=2),
        bias=st.sampled_from([0.0, 0.01, 0.3, 2.0]), slope=st.sampled_from([0.0, 0.1]),
        seed=st.integers(0, 10**6), triangle=st.booleans())
-def test_first_layer_at_once_is_the_cut_complex(n1, rest, bias, slope, seed, triangle, monkeypatch):
-    # same patterns, graph, status and engine (hand-over included) as the per-neuron cuts
+def test_layers_at_once_are_the_cut_complex(n1, rest, bias, slope, seed, triangle, monkeypatch):
+    # same patterns, graph, status and engine (hand-over included) as the per-neuron cuts;
+    # layers of 4 or more neurons are cut at once, the first on the domain, later ones on
+    # the cells of the complex so far
     net = random_network(2, [n1] + rest, bias_std=bias, negative_slope=slope, random_state=seed)
     domain = (Polytope(np.array([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]]), np.array([1.0, 1.0, 1.0]))
               if triangle else Box([-1, -1], [1, 1]))
@@ -410,3 +413,45 @@ def test_first_layer_at_once_degenerate(W, b, monkeypatch):
     ref = enumerate_regions(net, box, method="lp")
     assert a.stats["engine"] == c.stats["engine"] and a.status == c.status == ref.status
     assert np.array_equal(a.patterns, ref.patterns) and np.array_equal(c.patterns, ref.patterns)
+
+
+def _layer2_case(kind):
+    """A 2-[5, 5] net whose second layer is degenerate in the way ``kind`` names."""
+    rng = np.random.default_rng(11)
+    W1, b1 = rng.normal(size=(5, 2)), rng.normal(scale=0.3, size=5)
+    W2, b2 = rng.normal(size=(5, 5)), rng.normal(scale=0.3, size=5)
+
+    def h(x):
+        return np.maximum(W1 @ x + b1, 0.0)
+
+    if kind == "duplicate":            # two equal neurons: one bent line twice
+        W2[3], b2[3] = W2[1], b2[1]
+    elif kind == "zero-row":           # a neuron that is 0 everywhere
+        W2[2], b2[2] = 0.0, 0.0
+    elif kind == "dead-part":          # reads one neuron of layer 1 only: 0 wherever that is off
+        W2[4], b2[4] = 0.0, 0.0
+        W2[4, 0] = 1.0
+    elif kind == "through-vertex":     # a bent line through a vertex of layer 1's lines
+        x = np.linalg.solve(W1[:2], -b1[:2])
+        b2[0] = -W2[0] @ h(x)
+    elif kind == "concurrent":         # three bent lines through one point inside a cell
+        x = np.array([0.13, -0.21])
+        b2[:3] = -W2[:3] @ h(x)
+    elif kind == "generic":
+        pass
+    return ReLUNetwork.from_weights([W1, W2, np.ones((1, 5))], [b1, b2, [0.0]])
+
+
+@pytest.mark.parametrize("kind", ["generic", "duplicate", "zero-row", "dead-part", "through-vertex",
+                                  "concurrent"])
+def test_later_layer_at_once_degenerate(kind, monkeypatch):
+    # degenerate second layers cut at once: the same hand-over as the cuts, and the LP
+    # engine's patterns either way
+    net = _layer2_case(kind)
+    box = Box([-1, -1], [1, 1])
+    a, c = _both_ways(net, box, monkeypatch)
+    ref = enumerate_regions(net, box, method="lp")
+    assert a.stats["engine"] == c.stats["engine"] and a.status == c.status == ref.status
+    assert (a.stats["engine"] == "subdivision") == (kind == "generic")
+    assert np.array_equal(a.patterns, ref.patterns) and np.array_equal(c.patterns, ref.patterns)
+    assert _edges(a) == _edges(ref)
