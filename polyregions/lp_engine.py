@@ -69,7 +69,9 @@ class LPEngine:
     ``eps * |x0|``), its own radius, and ``lam``, the network's first-layer
     offset scale (offsets computed deeper in the net carry rounding errors of
     about ``eps * lam``). The domain's width plays no part, so a region is
-    decided the same way in a box of half-width 1 or 1e8.
+    decided the same way in a box of half-width 1 or 1e8. With ``lam = 0``
+    the scale vanishes at the origin; a pattern whose closure holds it is a
+    cone there, decided at unit scale (:meth:`classify_cone`).
     """
 
     def __init__(self, net, domain, tol):
@@ -159,30 +161,34 @@ class LPEngine:
     def local_scale(self, x, r):
         return max(float(np.max(np.abs(x), initial=0.0)), float(r), self.lam)
 
-    def solve(self, A, b, xc, L):
+    def solve(self, A, b, xc, L, *, scale=0.0, radius_cap=None):
         """Chebyshev LP of ``{A x <= b}`` in coordinates ``y = (x - xc) / L``.
 
         Returns ``(status, x, t)``: status ``"optimal"`` (``x`` in original
         coordinates, ``t`` the LP radius), ``"infeasible"`` (proved empty by HiGHS) or
         ``"error"`` (undecided). Re-solves zoomed in while the radius is a
-        tiny fraction of ``L``.
+        tiny fraction of ``L``, down to a unit of ``radius / LP_FEASIBILITY_TOL``
+        times the local scale of the LP's point, or of ``scale`` if larger
+        (:meth:`classify_cone` measures a cone against its normalising box,
+        not against its apex). ``radius_cap`` defaults to the engine's.
         """
+        cap_x = self.radius_cap if radius_cap is None else radius_cap
         x = t = None
         for zoom in range(_MAX_ZOOMS + 1):
             if zoom:
                 self.zooms += 1
             self.lp_calls += 1
             s = np.minimum((b - A @ xc) / L, _MAX_LOCAL_BOUND)
-            cap = self.radius_cap / L
-            st, y, tl = chebyshev_lp(A, s, radius_cap=cap)
+            st, y, tl = chebyshev_lp(A, s, radius_cap=cap_x / L)
             if st != "optimal":
                 return ("infeasible" if st == "infeasible" else "error"), None, None
             x, t = xc + L * y, tl * L
             # HiGHS decides to about LP_FEASIBILITY_TOL * L: zoom in until that
             # is a small part of the radius or below the radius tolerance.
-            floor = self.tol.radius / LP_FEASIBILITY_TOL * self.local_scale(x, max(t, 0.0))
-            if t >= _ZOOM * L or L <= floor:
-                break
+            ell = max(self.local_scale(x, max(t, 0.0)), scale)
+            floor = self.tol.radius / LP_FEASIBILITY_TOL * ell
+            if t >= _ZOOM * L or L <= floor or max(t, floor) <= 0.0:
+                break  # (no unit at all: the LP sits on the origin with lam = 0 and t = 0)
             xc, L = x, max(t, floor)
         return "optimal", x, t
 
@@ -197,8 +203,29 @@ class LPEngine:
         take facets from; counted in ``n_thin`` too, not traversed). An LP
         that claims a radius the float64 check cannot confirm leaves the
         pattern undecided (``n_undecided``), never dropped.
+
+        A pattern whose closure holds the origin while ``lam = 0`` (every
+        pattern of a zero-bias network) is decided by its cone at the origin
+        unless its own LP certifies it a region (:meth:`classify_cone`): same
+        rule, the ratio ``r / ell`` being scale-free in a cone, but measured
+        away from the apex, where ``ell`` vanishes.
         """
-        st, x, t = self.solve(A, b, xc, L)
+        apex = self.at_apex(b)
+        # At an apex the zoom keeps the parent's scale as its floor: zooming in on
+        # the apex itself only shrinks the local scale with every step.
+        decided = self.classify_lp(A, b, xc, L, scale=self.local_scale(xc, L) if apex else 0.0)
+        if decided[0] == "region" or not apex:
+            return decided
+        # The pattern's closure holds the origin and no length is intrinsic
+        # there (lam = 0): its LP may have settled at the apex, where the
+        # local scale vanishes and the thresholds mean nothing (nor can HiGHS
+        # ever prove the pattern empty: the origin is feasible). Decide the
+        # cone instead, which is scale-free.
+        return self.classify_cone(A, b)
+
+    def classify_lp(self, A, b, xc, L, scale=0.0):
+        """:meth:`classify` by the pattern's own Chebyshev LP (``scale``: the zoom's floor, see :meth:`solve`)."""
+        st, x, t = self.solve(A, b, xc, L, scale=scale)
         if st == "infeasible":
             return "empty", None, None, None, None
         if st != "optimal":
@@ -208,11 +235,84 @@ class LPEngine:
         if r > self.tol.radius * ell:
             return "region", x, r, t, ell
         if t <= self.tol.empty * ell:
-            # General networks' argmax bits make many patterns lower-dimensional
-            # by construction (ties): there a flat pattern is treated as empty.
-            return ("flat" if self.dense else "empty"), None, None, None, None
+            return self.flat()
         if t <= 4 * self.tol.radius * ell:
             return "thin", x, r, t, ell
+        return "undecided", None, None, None, None
+
+    def flat(self):
+        # General networks' argmax bits make many patterns lower-dimensional
+        # by construction (ties): there a flat pattern is treated as empty.
+        return ("flat" if self.dense else "empty"), None, None, None, None
+
+    def at_apex(self, b):
+        """Whether ``{A x <= b}`` holds the origin on some of its rows while ``lam = 0``.
+
+        Exactly then the region is, near the origin, the cone ``K`` of the
+        rows with ``b_i = 0`` (every other row is slack there), and the local
+        scale ``ell = max(|x|_inf, r)`` has no floor: zooming in on the apex
+        shrinks it with every step (a zero-bias network: all its hyperplanes
+        pass through the origin, every region is such a cone).
+        """
+        return self.lam == 0.0 and len(b) > 0 and bool(np.all(b >= 0.0)) and bool(np.any(b == 0.0))
+
+    def classify_cone(self, A, b):
+        """:meth:`classify` of a pattern whose closure holds the origin, with ``lam = 0``.
+
+        Let ``K = {x : a_i x <= 0 for the rows with b_i = 0}`` (unit rows).
+        The region ``P`` lies in ``K`` and agrees with it near the origin. With
+        ``lam = 0`` the counting rule's ratio ``r / ell`` is invariant under
+        ``x -> c x`` in ``K``, so ``K`` is decided once, at unit scale: its
+        Chebyshev LP in the box ``|x|_inf <= 1`` gives a point ``xK`` and the
+        radius ``tK`` there, the zoom measured against that box (scale 1),
+        not against the apex where the LP may settle when ``K`` is thin.
+
+        * region: the point ``x0 = s xK``, with ``s`` small enough for the
+          rows with ``b_i > 0`` to stay slack, has a radius certified in
+          float64 on ``P``'s own rows above ``radius * ell(x0)``, as for
+          any other region;
+        * flat or thin by ``tK <= empty`` or ``tK <= 4 radius``: every
+          point ``x`` of ``P`` has a ball of radius at most ``|x|_inf tK /
+          (1 - tK)`` inside ``K``, hence ``r / ell <= tK / (1 - tK)`` in
+          ``P`` -- the thresholds of :meth:`classify_lp` with ``ell``
+          measured at ``|x|_inf = 1``;
+        * anything else (an LP error; an "infeasible" cone, which holds the
+          origin, so HiGHS erred) is undecided.
+
+        Never ``"empty"`` for a dense network: ``P`` holds the origin.
+
+        >>> from polyregions import ReLUNetwork, Box
+        >>> from polyregions.tolerances import Tolerances
+        >>> W = [[1.0, 0.0], [-0.5, 0.75 ** 0.5], [-0.5, -0.75 ** 0.5]]  # three lines, 120 degrees apart
+        >>> net = ReLUNetwork.from_weights([W, np.ones((1, 3))], [np.zeros(3), np.zeros(1)])
+        >>> eng = LPEngine(net, Box([-1, -1], [1, 1]), Tolerances())
+        >>> [eng.classify_cone(*eng.halfspaces(np.array(p, bool))[:2])[0] for p in ([1, 0, 0], [0, 0, 0])]
+        ['region', 'flat']
+        """
+        d = A.shape[1]
+        through = b == 0.0
+        eye = np.eye(d)
+        AK = np.vstack([A[through], eye, -eye])
+        bK = np.concatenate([np.zeros(int(through.sum())), np.ones(2 * d)])
+        st, xK, tK = self.solve(AK, bK, np.zeros(d), 1.0, scale=1.0, radius_cap=np.inf)
+        if st != "optimal":
+            return "undecided", None, None, None, None
+        tK = max(tK, 0.0)
+        # Scale the cone's point towards the apex until the other rows are slack
+        # around it (rows of unit norm: a move by |x|_2 + tK changes a row by at most that).
+        reach = float(np.linalg.norm(xK)) + tK
+        slack = b[~through]
+        s = 0.5 * float(np.min(slack)) / reach if len(slack) and reach > 0 else 1.0
+        x0 = s * xK
+        r = inscribed_radius(A, b, x0)
+        t = s * tK
+        ell = self.local_scale(x0, max(r, t, 0.0))
+        if r > self.tol.radius * ell:
+            return "region", x0, r, max(t, r), ell
+        if tK <= self.tol.empty:
+            return self.flat()
+        if tK <= 4 * self.tol.radius:
+            return "thin", x0, r, t, ell
         return "undecided", None, None, None, None
 
     def facets(self, A, b, x0, r, t, ell):
