@@ -33,21 +33,14 @@ for bit. After the last layer the pre-activations are dropped: the read-out
 needs the coordinates, ``Zv``, ``bits``, the edges and ``J`` (for each end of
 an edge, the position in ``Zv`` of the hyperplane the edge leaves) only.
 
-:meth:`Skeleton.cells` reads the cells off the finished complex. Vertices are
-ordered by a generic linear function (ties by index), which orients every
-edge. A cell (or a facet) is emitted at each of its vertices whose edges in
-the cell all point up; every cell has at least one such vertex (its lowest),
-whatever the rounding of the coordinates, so nothing is missed, and the rare
-duplicates are removed when the patterns are sorted. This visits each cell
-about once instead of once per vertex.
+:func:`polyregions.complex_cells.complex_cells` reads the cells off the
+finished complex (:meth:`Skeleton.arrays`).
 
-The module runs past 900 lines because the eager cut, the first layer built
-at once, the lazy cut's packed bits and hash tables, and the read-out all
-work on the same private arrays of one :class:`Skeleton` (their layout is the
-point of the design: row gathers, packed bytes, capacity growth); splitting
-them would make that layout a public interface between modules. Next to
-split: the read-out (:meth:`Skeleton.cells` and its tables) into a module of
-its own reading a frozen view of the arrays.
+The module runs past 800 lines because the eager cut, the layer cut at once
+and the lazy cut's packed bits and hash tables all work on the same private
+arrays of one :class:`Skeleton` (their layout is the point of the design: row
+gathers, packed bytes, capacity growth); splitting the cuts apart would make
+that layout a public interface between modules.
 
 Example
 -------
@@ -65,17 +58,10 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["SubdivisionFallback", "Skeleton", "box_skeleton", "polygon_skeleton"]
+__all__ = ["SubdivisionFallback", "Skeleton", "box_skeleton", "polygon_skeleton", "odd_weights"]
 
 #: Fixed seed of the random 64-bit weights of the sign-vector hashes.
 _HASH_SEED = 0x5EED5
-#: Up to this dimension a cell's interior point is its vertex centroid (every vertex-cell
-#: incidence is looked up: ``2^d`` per vertex); above, the centroid of its lowest vertex and
-#: that vertex's ``d`` neighbours along the cell's edges (a simplex inside the cell).
-VERTEX_CENTROID_MAX_DIM = 3
-#: Up to this many neurons a cell's packed pattern fits in one 64-bit word, which is then its
-#: key (exact: no hash, no collision); above, the key is a 128-bit linear hash of the pattern.
-EXACT_KEY_MAX_NEURONS = 64
 #: A layer is cut the lazy way (see ``Skeleton.start_layer``) from this many edges on, in
 #: up to 3-D; 64 times as many above, where a block of 8 neurons crosses a larger share of
 #: the edges (4-[16,16], 5-[12,12]: the eager cut was 10% faster; 4-[32,32]: even).
@@ -108,7 +94,7 @@ def _frozen(*arrays):
 
 
 @lru_cache(maxsize=16)
-def _odd_weights(seed, n):
+def odd_weights(seed, n):
     """``n`` pairs of random odd 64-bit hash weights drawn from ``seed`` (read-only; cached, as
     drawing them costs more than a small net's whole read-out)."""
     rng = np.random.default_rng(seed)
@@ -118,7 +104,7 @@ def _odd_weights(seed, n):
 @lru_cache(maxsize=16)
 def _cut_weights(n_ids):
     """``(r, rsel)`` of :class:`Skeleton`: the hyperplanes' hash weights and ``[-r_i, +r_i]``."""
-    r = _odd_weights(_HASH_SEED, n_ids)
+    r = odd_weights(_HASH_SEED, n_ids)
     return r, _frozen(np.stack([np.uint64(0) - r, r], axis=1))
 
 
@@ -128,43 +114,6 @@ def _side_weights(n_ids, h0, n):
     layer are ``sides @ (2 r) - sum r`` (``+r`` on a neuron's positive side, else ``-r``)."""
     r = _cut_weights(n_ids)[0][h0: h0 + n]
     return _frozen(r + r, r.sum(axis=0, dtype=np.uint64))
-
-
-@lru_cache(maxsize=16)
-def _pattern_weights(m_dom, n_neurons, exact):
-    """The cells' key weights per hyperplane (0 for the domain rows), ``(m_dom + n, w)`` words,
-    and the byte tables of :meth:`Skeleton._bit_hashes` (``None`` for exact keys).
-
-    Exact keys (``w = 1``): neuron ``k`` weighs its bit in the big-endian packed word, so
-    the key is the pattern. Otherwise ``w = 2`` random odd words: a 128-bit linear hash.
-    """
-    if exact:
-        w = np.zeros((m_dom + n_neurons, 1), dtype=np.uint64)
-        w[m_dom:, 0] = np.uint64(1) << (np.uint64(63) - np.arange(n_neurons, dtype=np.uint64))
-        return _frozen(w), None
-    w = np.zeros((m_dom + n_neurons, 2), dtype=np.uint64)
-    w[m_dom:] = _odd_weights(_HASH_SEED + 1, n_neurons)
-    # tables[k, 256 p + c]: word k of the hash of byte value c at byte p of the packed bits
-    n_bytes = max(1, (n_neurons + 7) // 8)
-    wp = np.zeros((2, n_bytes * 8), dtype=np.uint64)
-    wp[:, :n_neurons] = w[m_dom:].T
-    vals = ((np.arange(256)[:, None] >> np.arange(7, -1, -1)) & 1).astype(np.uint64)  # (256, 8)
-    tables = (vals[None, None] * wp.reshape(2, n_bytes, 1, 8)).sum(axis=3, dtype=np.uint64)
-    return _frozen(w, tables.reshape(2, n_bytes * 256))
-
-
-@lru_cache(maxsize=8)
-def _orthants(d):
-    """``sel[code, j]`` (bit ``j`` of each of the ``2^d`` orthant codes), ``clear[j]``
-    (``(2^d, 1)``: is bit ``j`` clear) and the generic direction that orients the edges."""
-    codes = np.arange(2**d)
-    sel = ((codes[:, None] >> np.arange(d)) & 1).astype(np.intp)
-    clear = tuple(_frozen((sel[:, j] == 0)[:, None].copy()) for j in range(d))
-    return _frozen(sel), clear, _frozen(np.sqrt(np.arange(2, d + 2)) % 1.0 + 0.5)
-
-
-#: ``_BIT[i]``: bit ``i`` of a packed byte (the first neuron is the high bit).
-_BIT = _frozen(np.array([128, 64, 32, 16, 8, 4, 2, 1], dtype=np.uint8))
 
 
 @lru_cache(maxsize=16)
@@ -802,7 +751,7 @@ class Skeleton:
         Raises :class:`SubdivisionFallback` if a vertex that existed when a
         neuron was cut lies within the coincidence tolerance of its
         hyperplane (concurrent, coincident or zero hyperplanes). After the
-        last layer only what :meth:`cells` reads is kept: the coordinates
+        last layer only what :meth:`arrays` gives is kept: the coordinates
         without the pre-activations (most of the memory), no edge hashes.
         """
         self._check_and_store(upto)
@@ -893,132 +842,18 @@ class Skeleton:
                 np.equal(self.Zv[V, 0], self.Ze[:nE, 0], out=J[:, end], casting="unsafe")
         self.J = J
 
+    def arrays(self):
+        """The finished complex for :func:`polyregions.complex_cells.complex_cells`:
+        ``(X, Zv, bits, Ea, Eb, J, m_dom, n_neurons)``, read-only views."""
+        nV, nE = self.nV, self.nE
+        views = [self.XZ[:nV, : self.d], self.Zv[:nV], self.bits[:nV], self.Ea[:nE],
+                 self.Eb[:nE], self.J[:nE]]
+        for v in views:
+            v.setflags(write=False)
+        return (*views, self.m_dom, self.n_neurons)
+
     @staticmethod
     def _degenerate(k):
         raise SubdivisionFallback(
             f"neuron {k}: vertices within the coincidence tolerance of its "
             "hyperplane (concurrent, coincident or zero hyperplanes)")
-
-    # -------------------------------------------------------------- read-out
-    def cells(self):
-        """Cells and facets of the finished complex, as *slots*.
-
-        Slot ``code * n_vertices + v`` is the cell in orthant ``code`` at
-        vertex ``v`` (bit ``j`` of ``code``: the side of the vertex's
-        hyperplane ``j``). Returns ``(keys, exact, cells, P, facets, points)``:
-
-        * ``keys``: ``(2^d n_vertices, w)`` 64-bit words, the key of every
-          slot's cell (garbage where a domain row's outer side has no cell);
-          linear in the bits (a weight per neuron), so a neighbour's key
-          needs no pattern. ``exact``: the key is the packed pattern itself
-          (``w = 1``, see :data:`EXACT_KEY_MAX_NEURONS`), else a 128-bit hash.
-        * ``cells``: one slot per cell (with rare duplicates), at its lowest
-          vertex; ``P`` their packed patterns (``None`` for exact keys).
-        * ``facets``: ``(sa, sb, lab)``, the slots of both sides of each facet
-          (at its lowest vertex) and the neuron it lies on.
-        * ``points``: every slot holding a cell (the vertex-cell incidences, for
-          vertex centroids, up to :data:`VERTEX_CENTROID_MAX_DIM`), or an
-          interior point per cell of ``cells``.
-        """
-        d, nV, nE, m_dom, N = self.d, self.nV, self.nE, self.m_dom, self.n_neurons
-        X = self.XZ[:nV, :d]
-        Zv, bits = self.Zv[:nV], self.bits[:nV]
-        Ea, Eb = self.Ea[:nE], self.Eb[:nE]
-        sel, clear, direction = _orthants(d)
-        # a generic direction orients every edge (ties by vertex index)
-        f = X @ direction
-        fa, fb = f.take(Ea), f.take(Eb)
-        up = (fb > fa) | ((fb == fa) & (Eb > Ea))
-        # slot (position j in Zv of the hyperplane the edge leaves, side) at both ends, at once
-        v = np.concatenate((Ea, Eb))
-        o = np.concatenate((Eb, Ea))
-        at = v * d
-        at += self.J[:nE].T.reshape(-1)
-        h = Zv.reshape(-1).take(at) - m_dom
-        hn = np.maximum(h, 0)
-        byte = bits.reshape(-1).take(o * self.n_bytes + (hn >> 3))
-        side = (byte & _BIT.take(hn & 7)) != 0
-        side &= h >= 0
-        at *= 2
-        at += side
-        nbr = np.full(nV * d * 2, -1, dtype=np.intp)
-        upt = np.zeros(nV * d * 2, dtype=bool)
-        nbr[at] = o
-        upt[at[:nE]] = up
-        upt[at[nE:]] = ~up
-        filled = (nbr >= 0).reshape(nV, d, 2)
-        upt = upt.reshape(nV, d, 2)
-        neu = Zv >= m_dom
-        if np.count_nonzero(filled) != 2 * nE or not filled[:, :, 0].all() or \
-                not (filled[:, :, 1] | ~neu).all():
-            raise SubdivisionFallback("a vertex is not simple (slots of its edges)")
-        # ok[j][code, v]: the edge at v along position j on the code's side points up;
-        # a cell is emitted where all d point up, a facet on j where the other d - 1 do
-        ok = [upt[:, j, :].T.take(sel[:, j], axis=0) for j in range(d)]
-        pre = [None, ok[0]]  # pre[j]: the first j point up (None: no condition)
-        for j in range(1, d):
-            pre.append(pre[-1] & ok[j])
-        # T[code, v]: key of the cell in orthant ``code`` at v (subset sums of the open bits)
-        exact = N <= EXACT_KEY_MAX_NEURONS
-        wgt, tables = _pattern_weights(m_dom, N, exact)
-        T = np.empty((2**d, nV, wgt.shape[1]), dtype=np.uint64)
-        if exact:
-            Q = np.zeros((nV, 8), dtype=np.uint8)
-            Q[:, : bits.shape[1]] = bits
-            T[0, :, 0] = Q.view(">u8")[:, 0]
-        else:
-            self._bit_hashes(bits, tables, out=T[0])
-        wz = wgt.take(Zv, axis=0)  # (nV, d, w): the weights of each vertex's hyperplanes
-        for j in range(d):
-            np.add(T[: 2**j], wz[:, j], out=T[2**j: 2 ** (j + 1)])
-        sa, lab = [], []
-        suf = None  # the last d - 1 - j point up
-        for j in range(d - 1, -1, -1):
-            m = clear[j] & neu[:, j]  # (2^d, nV): the slots on the facet's side 0
-            if pre[j] is not None:
-                m &= pre[j]
-            if suf is not None:
-                m &= suf
-            at = np.flatnonzero(m)
-            sa.append(at)
-            lab.append(Zv[:, j].take(at % nV) - m_dom)
-            suf = ok[j] if suf is None else suf & ok[j]
-        cslots = np.flatnonzero(pre[d])
-        P = None
-        if not exact or d > VERTEX_CENTROID_MAX_DIM:
-            ci, vi = np.divmod(cslots, nV)
-        if not exact:
-            P = bits.take(vi, axis=0)
-            for j in range(d):
-                rows = np.flatnonzero(((ci >> j) & 1).astype(bool) & neu[vi, j])
-                k = Zv[vi[rows], j] - m_dom
-                P[rows, k >> 3] |= (1 << (7 - (k & 7))).astype(np.uint8)
-        keys = T.reshape(-1, T.shape[2])
-        facets = (np.concatenate(sa), np.concatenate([a + 2**j * nV for j, a in zip(
-            range(d - 1, -1, -1), sa)]), np.concatenate(lab))
-        if d <= VERTEX_CENTROID_MAX_DIM:
-            # every (vertex, cell) incidence: a domain row's side is fixed, a neuron's free
-            valid = np.empty((2**d, nV), dtype=bool)
-            valid[0] = True
-            for j in range(d):
-                np.logical_and(valid[: 2**j], neu[:, j], out=valid[2**j: 2 ** (j + 1)])
-            return keys, exact, cslots, P, facets, np.flatnonzero(valid)
-        # the centroid of the lowest vertex and its d neighbours along the cell's edges
-        pts = X.take(vi, axis=0)
-        for j in range(d):
-            pts += X.take(nbr.take((vi * d + j) * 2 + ((ci >> j) & 1)), axis=0)
-        return keys, exact, cslots, P, facets, pts / (d + 1)
-
-    @staticmethod
-    def _bit_hashes(bits, tables, out):
-        """``out[:, k] = sum_i w_ki bit_i`` (mod 2^64) of packed rows, by the byte tables of
-        :func:`_pattern_weights`: per word, one gather and one sum per block of rows (blocks
-        of 2^18 bytes, so the gathered words stay in cache)."""
-        n, nb = bits.shape
-        off = np.arange(0, 256 * nb, 256, dtype=np.intp)
-        step = max(1, 2**18 // nb)
-        for s in range(0, n, step):
-            idx = bits[s: s + step] + off
-            for k in range(2):
-                out[s: s + step, k] = tables[k].take(idx).sum(axis=1, dtype=np.uint64)
-        return out

@@ -62,8 +62,8 @@ from .scaling import balanced_network, first_layer_offset_scale
 from .lp import chebyshev_ball, inscribed_radius
 from .results import RegionSet, region_halfspaces
 from .tolerances import Tolerances
-from .skeleton import (VERTEX_CENTROID_MAX_DIM, Skeleton, SubdivisionFallback, box_skeleton,
-                       polygon_skeleton)
+from .skeleton import Skeleton, SubdivisionFallback, box_skeleton, polygon_skeleton
+from .complex_cells import VERTEX_CENTROID_MAX_DIM, complex_cells
 from .inscribed_radii import inscribed_radii
 
 __all__ = ["enumerate_subdivision", "supports", "choose_method", "dispatch", "SubdivisionFallback"]
@@ -542,7 +542,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 f"reading {sk.n_vertices:,} vertices' cells needs about {need / 2**30:.1f} GiB "
                 f"beyond the complex (budget {budget / 2**30:.1f} GiB); use method='lp' or raise "
                 "max_memory.")
-        keys, exact, cslots, P, (sa, sb, lab), points = sk.cells()
+        keys, exact, cslots, P, (sa, sb, lab), points = complex_cells(*sk.arrays())
         n_vertices, n_edges = sk.n_vertices, sk.n_edges
         Xv = sk.X.copy() if d <= VERTEX_CENTROID_MAX_DIM else None
         peak = max(peak, sk.nbytes() + need)

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from polyregions import Box, ReLUNetwork, enumerate_regions, random_network
-from polyregions import skeleton, subdivision
+from polyregions import complex_cells, skeleton, subdivision
+from polyregions.complex_cells import _bit_hashes, _pattern_weights
 from polyregions.scaling import balanced_network
-from polyregions.skeleton import Skeleton, SubdivisionFallback, _pattern_weights
+from polyregions.skeleton import Skeleton, SubdivisionFallback
 
 
 def _arrays(rs):
@@ -37,7 +38,7 @@ def test_exact_keys_and_hashed_keys_give_the_same_regions(monkeypatch, d, widths
     box = Box(-np.ones(d), np.ones(d))
     exact = enumerate_regions(net, box, method="subdivision")
     assert exact.stats["engine"] == "subdivision"
-    monkeypatch.setattr(skeleton, "EXACT_KEY_MAX_NEURONS", -1)
+    monkeypatch.setattr(complex_cells, "EXACT_KEY_MAX_NEURONS", -1)
     hashed = enumerate_regions(net, box, method="subdivision")
     _same(exact, hashed)
     if net.n_neurons <= 16:  # and the LP engine's pattern set
@@ -86,7 +87,7 @@ def test_bit_hashes_are_sums_of_the_set_bits_weights(n_neurons, n_rows, seed):
     bits = rng.integers(0, 2, size=(n_rows, n_neurons)).astype(bool)
     packed = np.packbits(bits, axis=1)
     w, tables = _pattern_weights(3, n_neurons, False)
-    out = Skeleton._bit_hashes(packed, tables, np.empty((n_rows, 2), dtype=np.uint64))
+    out = _bit_hashes(packed, tables, np.empty((n_rows, 2), dtype=np.uint64))
     for i in range(n_rows):
         for k in range(2):
             expect = sum(int(w[3 + j, k]) for j in np.flatnonzero(bits[i])) % 2**64
