@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from polyregions import Box, ReLUNetwork, enumerate_regions, random_network
+from polyregions import Box, ReLUNetwork, Tolerances, enumerate_regions, random_network
 from polyregions import complex_cells, skeleton, subdivision
 from polyregions.complex_cells import _bit_hashes, _pattern_weights
 from polyregions.scaling import balanced_network
@@ -152,6 +152,29 @@ def test_memory_budget_reads_the_available_memory(monkeypatch):
 
     monkeypatch.setattr(subdivision.os, "open", fail)
     assert subdivision._memory_budget(None) == subdivision._DEFAULT_MAX_MEMORY
+
+
+def test_available_memory_is_read_only_for_a_big_complex(monkeypatch):
+    # below _MEMORY_FLOOR bytes a run never reads /proc/meminfo; from it on, the budget applies
+    calls = []
+
+    def budget(max_memory):
+        calls.append(max_memory)
+        return 10_000.0
+
+    monkeypatch.setattr(subdivision, "_memory_budget", budget)
+    net = random_network(3, [8, 8], random_state=0)
+    box = Box(-np.ones(3), np.ones(3))
+    assert enumerate_regions(net, box, method="subdivision").status == "exact" and calls == []
+    monkeypatch.setattr(subdivision, "_MEMORY_FLOOR", 0)
+    with pytest.raises(MemoryError, match="GiB"):
+        enumerate_regions(net, box, method="subdivision")
+    assert calls == [None]
+    # a max_memory given applies from the first byte, without reading the available memory
+    monkeypatch.setattr(subdivision, "_MEMORY_FLOOR", 2**40)
+    with pytest.raises(MemoryError, match="GiB"):
+        subdivision.dispatch(net, box, "subdivision", Tolerances(), max_memory=10_000)
+    assert calls == [None]
 
 
 @settings(max_examples=40, deadline=None)
