@@ -57,6 +57,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from .domain import Box, Slice, Polytope, as_domain
+from ._threads import single_blas_thread
 from .network import as_network
 from .scaling import balanced_network, first_layer_offset_scale
 from .lp import chebyshev_ball, inscribed_radius
@@ -167,9 +168,10 @@ def dispatch(net, domain, method, tol, *, max_regions=None, time_limit=None, pro
     try:
         # The balanced copy has the same patterns bit for bit and unit rows, so
         # weights at any scale (even x1e300) neither overflow nor underflow here.
-        rs = enumerate_subdivision(balanced_network(net), domain, max_regions=max_regions,
-                                   time_limit=time_limit, progress=progress, tolerances=tol,
-                                   max_memory=max_memory)
+        with single_blas_thread():
+            rs = enumerate_subdivision(balanced_network(net), domain, max_regions=max_regions,
+                                       time_limit=time_limit, progress=progress, tolerances=tol,
+                                       max_memory=max_memory)
         rs.network = net
         return rs
     except SubdivisionFallback as exc:

@@ -5,7 +5,7 @@ function-level ones included (they hide cycles from Python but not from a
 reader). Layers, bottom to top (docs/design.md, "Layers", says why each
 module is where it is)::
 
-    base          _version, errors, _jsonsafe, _validation, tolerances
+    base          _version, errors, _jsonsafe, _validation, _threads, tolerances
     kernels       lp, polytope, disc, ball   plain arrays; no network, no domain
     network       network, _torch, loading, plnetwork, _layers, _torch_graph, _onnx, convert,
                   scaling
@@ -31,7 +31,8 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "polyregions"
 
 LAYERS = [
-    ("base", {"_version", "errors", "_jsonsafe", "_validation", "_deprecation", "tolerances"}),
+    ("base", {"_version", "errors", "_jsonsafe", "_validation", "_deprecation", "_threads",
+              "tolerances"}),
     ("kernels", {"lp", "polytope", "disc", "ball"}),
     ("network", {"network", "_torch", "loading", "plnetwork", "_layers", "_torch_graph", "_onnx",
                  "convert", "scaling"}),
