@@ -39,7 +39,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["inscribed_radii"]
+from .lp import chebyshev_ball, inscribed_radius
+from .results import region_halfspaces
+from .scaling import first_layer_offset_scale
+from .skeleton import SubdivisionFallback
+
+__all__ = ["inscribed_radii", "certify_cells"]
 
 
 #: A group differing from its parent run's first group in more than this many units of the
@@ -277,3 +282,76 @@ def inscribed_radii(Ws, bs, slopes, patterns, X, A_dom, b_dom, zero_row, chunk_b
         r[s: s + step], same[s: s + step] = block(
             Ws, bs, slopes, patterns[s: s + step], X[s: s + step], A_dom, b_dom, zero_row)
     return r, same
+
+
+def certify_cells(net, domain, Ws, bs, slopes, patterns, pts, A_dom, b_dom, tol):
+    """Certify cells as regions by the LP engine's counting rule: ``(pts, r, counted, n_thin, lp_calls)``.
+
+    ``patterns`` (``(R, N)`` bool) and ``pts`` (one point in each cell, domain
+    coordinates; updated in place where an LP finds a better one) are the
+    cells of a complex; ``Ws, bs, slopes`` the hidden layers as functions of
+    the domain coordinates and ``A_dom, b_dom`` the domain's rows. Every
+    radius is recomputed in float64 (:func:`inscribed_radii`); a cell whose
+    radius is at or below ``tol.radius`` times its local scale
+    ``max(|x|_inf, r, lam)``, or whose point does not re-derive its pattern,
+    gets the Chebyshev LP: it counts iff the LP's certified radius exceeds
+    the threshold, is thin (``n_thin``) if feasible below it, and is dropped
+    only if HiGHS proves it empty. ``counted`` marks the regions. Raises
+    :class:`SubdivisionFallback` when a certified point does not re-derive
+    its pattern through the network itself. Used by the subdivision's
+    read-out and by the cone reduction (:mod:`polyregions.cones`).
+
+    >>> from polyregions import ReLUNetwork, Box
+    >>> from polyregions.tolerances import Tolerances
+    >>> net = ReLUNetwork.from_weights([np.eye(2), np.ones((1, 2))], [[0.0, 0.0], [0.0]])
+    >>> P = np.array([[True, True], [False, True]])
+    >>> X = np.array([[0.5, 0.5], [-0.5, 0.25]])
+    >>> A, b = Box([-1, -1], [1, 1]).halfspaces
+    >>> pts, r, counted, n_thin, lp_calls = certify_cells(
+    ...     net, Box([-1, -1], [1, 1]), [np.eye(2)], [np.zeros(2)], [0.0], P, X, A, b, Tolerances())
+    >>> r.tolist(), counted.tolist(), n_thin, lp_calls
+    ([0.5, 0.25], [True, True], 0, 0)
+    """
+    R = len(patterns)
+    # The LP engine's counting rule: thresholds relative to each region's
+    # local scale max(|x|_inf, r, lam), never to the domain's width.
+    lam = first_layer_offset_scale(net, domain.input_map)
+
+    def local(x, rad):
+        return np.maximum(np.maximum(np.abs(x).max(axis=-1, initial=0.0), rad), lam)
+
+    r, same = inscribed_radii(Ws, bs, slopes, patterns, pts, A_dom, b_dom, tol.zero_row)
+    radius_min = tol.radius * local(pts, np.maximum(r, 0.0))
+    good = (r > radius_min) & same
+    if R and domain.input_map is not None:
+        # the slice's map folded into layer 1 is a second rounding: check the network itself
+        fwd = net.activation_patterns(domain.to_input(pts[good]))
+        if not np.array_equal(fwd, patterns[good]):
+            raise SubdivisionFallback("a cell's point does not re-derive its pattern")
+    lp_calls = 0
+    n_thin = 0
+    counted = good.copy()
+    for i in np.flatnonzero(~good):
+        # thin-looking cell (or its point missed it): the LP engine's Chebyshev LP decides
+        A, bb, _ = region_halfspaces(net, domain, patterns[i], tol.zero_row)
+        lp_calls += 1
+        # Solved in coordinates centred at the cell's point, so HiGHS' absolute
+        # tolerances are relative to the cell, not to its distance from the
+        # origin (the LP engine does the same).
+        xc = pts[i]
+        res = chebyshev_ball(A, bb - A @ xc, radius_cap=np.inf)
+        if res is None:
+            continue  # HiGHS proved the pattern empty
+        res = (xc + res[0], inscribed_radius(A, bb, xc + res[0]))
+        ell = float(local(res[0], max(res[1], 0.0)))
+        if res[1] <= tol.radius * ell:
+            # Feasible but below the radius tolerance (or with no certifiable
+            # interior at all): thin, as in the LP engine, never dropped.
+            n_thin += 1
+            continue
+        x = res[0]
+        if not np.array_equal(net.activation_patterns(domain.to_input(x[None]))[0], patterns[i]):
+            raise SubdivisionFallback("an LP centre does not re-derive its pattern")
+        pts[i], r[i] = x, res[1]
+        counted[i] = True
+    return pts, r, counted, n_thin, lp_calls

@@ -59,13 +59,13 @@ import numpy as np
 from .domain import Box, Slice, Polytope, as_domain
 from ._threads import single_blas_thread
 from .network import as_network
-from .scaling import balanced_network, first_layer_offset_scale
-from .lp import chebyshev_ball, inscribed_radius
-from .results import RegionSet, region_halfspaces
+from .scaling import balanced_network
+from .lp import chebyshev_ball
+from .results import RegionSet
 from .tolerances import Tolerances
 from .skeleton import Skeleton, SubdivisionFallback, box_skeleton, polygon_skeleton
 from .complex_cells import VERTEX_CENTROID_MAX_DIM, complex_cells
-from .inscribed_radii import inscribed_radii
+from .inscribed_radii import certify_cells
 
 __all__ = ["enumerate_subdivision", "supports", "choose_method", "dispatch", "SubdivisionFallback"]
 
@@ -592,47 +592,8 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
             raise SubdivisionFallback(f"Euler check failed: V - E + F = {n_vertices - n_edges + R}")
         t_read = time.perf_counter()
         # ------------------------------------------------ certificates
-        # The LP engine's counting rule: thresholds relative to each region's
-        # local scale max(|x|_inf, r, lam), never to the domain's width.
-        lam = first_layer_offset_scale(net, domain.input_map)
-
-        def local(x, rad):
-            return np.maximum(np.maximum(np.abs(x).max(axis=-1, initial=0.0), rad), lam)
-
-        r, same = inscribed_radii(Ws, bs, slopes, patterns, pts, A_dom, b_dom, tol.zero_row)
-        radius_min = tol.radius * local(pts, np.maximum(r, 0.0))
-        good = (r > radius_min) & same
-        if R and domain.input_map is not None:
-            # the slice's map folded into layer 1 is a second rounding: check the network itself
-            fwd = net.activation_patterns(domain.to_input(pts[good]))
-            if not np.array_equal(fwd, patterns[good]):
-                raise SubdivisionFallback("a cell's point does not re-derive its pattern")
-        lp_calls = 0
-        n_thin = 0
-        counted = good.copy()
-        for i in np.flatnonzero(~good):
-            # thin-looking cell (or its point missed it): the LP engine's Chebyshev LP decides
-            A, bb, _ = region_halfspaces(net, domain, patterns[i], tol.zero_row)
-            lp_calls += 1
-            # Solved in coordinates centred at the cell's point, so HiGHS' absolute
-            # tolerances are relative to the cell, not to its distance from the
-            # origin (the LP engine does the same).
-            xc = pts[i]
-            res = chebyshev_ball(A, bb - A @ xc, radius_cap=np.inf)
-            if res is None:
-                continue  # HiGHS proved the pattern empty
-            res = (xc + res[0], inscribed_radius(A, bb, xc + res[0]))
-            ell = float(local(res[0], max(res[1], 0.0)))
-            if res[1] <= tol.radius * ell:
-                # Feasible but below the radius tolerance (or with no certifiable
-                # interior at all): thin, as in the LP engine, never dropped.
-                n_thin += 1
-                continue
-            x = res[0]
-            if not np.array_equal(net.activation_patterns(domain.to_input(x[None]))[0], patterns[i]):
-                raise SubdivisionFallback("an LP centre does not re-derive its pattern")
-            pts[i], r[i] = x, res[1]
-            counted[i] = True
+        pts, r, counted, n_thin, lp_calls = certify_cells(net, domain, Ws, bs, slopes, patterns,
+                                                          pts, A_dom, b_dom, tol)
         if counted.all():  # the usual case: the graph's nodes are the cells as they are
             idx = np.arange(R)
             e_list = np.stack([eu, ev], axis=1)
