@@ -52,6 +52,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -66,6 +67,7 @@ from .tolerances import Tolerances
 from .skeleton import Skeleton, SubdivisionFallback, box_skeleton, polygon_skeleton
 from .complex_cells import VERTEX_CENTROID_MAX_DIM, complex_cells
 from .inscribed_radii import certify_cells
+from .cones import cone_reduction_applies, enumerate_cones
 
 __all__ = ["enumerate_subdivision", "supports", "choose_method", "dispatch", "SubdivisionFallback"]
 
@@ -168,10 +170,14 @@ def dispatch(net, domain, method, tol, *, max_regions=None, time_limit=None, pro
     try:
         # The balanced copy has the same patterns bit for bit and unit rows, so
         # weights at any scale (even x1e300) neither overflow nor underflow here.
+        # A bias-free net in a box around the origin (every hyperplane through it) runs on
+        # the box's far facets, where the apex is gone (polyregions.cones).
+        run = (partial(enumerate_cones, run=enumerate_subdivision)
+               if cone_reduction_applies(net, domain) else enumerate_subdivision)
         with single_blas_thread():
-            rs = enumerate_subdivision(balanced_network(net), domain, max_regions=max_regions,
-                                       time_limit=time_limit, progress=progress, tolerances=tol,
-                                       max_memory=max_memory)
+            rs = run(balanced_network(net), domain, max_regions=max_regions,
+                     time_limit=time_limit, progress=progress, tolerances=tol,
+                     max_memory=max_memory)
         rs.network = net
         return rs
     except SubdivisionFallback as exc:

@@ -13,8 +13,8 @@ module is where it is)::
     checks        verification           reads a RegionSet by duck typing
     results       results                the type every engine returns
     files         export, recertify      the result's file format (resume files included)
-    engines       lp_engine, lp_search, subdivision, milp, serial, distributed, partition,
-                  merge
+    engines       lp_engine, lp_search, subdivision, cones, milp, serial, distributed,
+                  partition, merge
     dispatch      enumeration            checks input, picks serial or distributed
     analysis      geometry, linear, decision, plotting
     estimators    sampling, richness, lines, distance, density, compare, ...
@@ -41,7 +41,7 @@ LAYERS = [
     ("results", {"results"}),
     ("files", {"export", "recertify"}),
     ("engines", {"lp_engine", "lp_search", "subdivision", "skeleton", "complex_cells",
-                 "inscribed_radii", "milp",
+                 "inscribed_radii", "cones", "milp",
                  "serial", "distributed", "partition", "merge"}),
     ("dispatch", {"enumeration"}),
     ("analysis", {"geometry", "linear", "decision", "plotting"}),
