@@ -79,7 +79,8 @@ def cone_reduction_applies(net, domain):
     >>> [cone_reduction_applies(net, Box(lo, [1, 1])) for lo in ([-1, -1], [0, 0], [0.5, -1])]
     [True, True, False]
     """
-    if not isinstance(domain, Box) or domain.dim < 2 or not hasattr(net, "weights"):
+    if not isinstance(domain, Box) or domain.dim < 2 or not hasattr(net, "weights") \
+            or net.n_neurons == 0:  # (an affine net has no arrangement at all)
         return False
     if not all(not np.any(np.asarray(b)) for b in net.biases[:-1]):
         return False

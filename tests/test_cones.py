@@ -149,6 +149,12 @@ def test_budgets_make_a_lower_bound():
     assert {p.tobytes() for p in late.patterns} <= {p.tobytes() for p in full.patterns}
 
 
+def test_an_affine_net_is_the_ordinary_run():
+    net = ReLUNetwork.from_weights([[[1.0, 2.0]]], [[0.0]])
+    assert not cone_reduction_applies(net, Box([-1, -1], [1, 1]))
+    assert enumerate_regions(net, Box([-1, -1], [1, 1])).n_regions == 1
+
+
 def test_one_input_is_left_to_the_ordinary_run():
     net = net_of(1, [4, 4], 2)
     assert not cone_reduction_applies(net, Box([-1.0], [1.0]))
