@@ -443,9 +443,16 @@ def region_volume(A, b, interior_point, *, ball=None, method="auto", n_samples=1
             raise UnboundedRegionError("the region is unbounded; its length is infinite.")
         return VolumeEstimate(max(hi - lo, 0.0), 0.0, "exact")
     if n <= max_exact_dim or method == "exact":
-        from scipy.spatial import ConvexHull
+        from scipy.spatial import ConvexHull, QhullError
 
-        return VolumeEstimate(float(ConvexHull(region_vertices(A, b, x0)).volume), 0.0, "exact")
+        V = region_vertices(A, b, x0)
+        try:
+            hull = ConvexHull(V)
+        except QhullError:
+            # Qhull's "wide merge" on nearly coplanar facets (a cone's region in 5-D whose apex
+            # carries many facets): allowing wide facets (Q12) changes no vertex, so the volume
+            hull = ConvexHull(V, qhull_options="Qt Q12")
+        return VolumeEstimate(float(hull.volume), 0.0, "exact")
     if not is_bounded(A):
         raise UnboundedRegionError("the region is unbounded; its volume is infinite.")
     return monte_carlo_volume(A, b, None, n_samples, rng)
