@@ -467,6 +467,7 @@ def enumerate_subdivision(net, domain, *, max_regions=None, time_limit=None, pro
                 return False
             budget = _memory_budget(None)
         return nbytes > budget
+
     A_dom, b_dom = (np.asarray(x, dtype=np.float64) for x in domain.halfspaces)
     if isinstance(domain, Polytope):
         x0 = chebyshev_ball(A_dom, b_dom, radius_cap=np.inf)[0]
