@@ -60,6 +60,7 @@ import numpy as np
 
 from .domain import Box, Slice
 from .inscribed_radii import certify_cells
+from .merge import PieceMerge, part_arrays
 from .results import RegionSet
 from .skeleton import SubdivisionFallback
 from .tolerances import Tolerances
@@ -109,12 +110,6 @@ def far_facets(box):
     return out
 
 
-def _sorted_rows(patterns):
-    """Row order of ``patterns`` sorted as packed bits (the engines' region order)."""
-    P = np.packbits(patterns, axis=1)
-    return np.lexsort(P.T[::-1]) if P.shape[1] else np.arange(len(P))
-
-
 def enumerate_cones(net, box, run, tolerances=None, *, max_regions=None, time_limit=None,
                     progress=False, max_memory=None):
     """Every full-dimensional region of the bias-free ``net`` in ``box``, from its far facets.
@@ -162,9 +157,9 @@ def enumerate_cones(net, box, run, tolerances=None, *, max_regions=None, time_li
     tol = Tolerances() if tolerances is None else tolerances
     N = net.n_neurons
     d = box.dim
-    keys = {}  # pattern bytes -> global index
-    pats, pts = [], []
-    edges = {}  # (i, j), i < j -> neuron
+    # the facets' regions are pieces of the cones, merged by pattern as a distributed run's
+    # parts are (one sort, no Python object per region)
+    pieces = PieceMerge(N, d)
     complete, reason = True, None
     n_facets = vertices = n_edges = lp_facets = 0
     for k, value, facet in far_facets(box):
@@ -189,32 +184,18 @@ def enumerate_cones(net, box, run, tolerances=None, *, max_regions=None, time_li
         vertices += rs.stats.get("vertices", 0)
         n_edges += rs.stats.get("edges", 0)
         lp_facets += rs.stats.get("lp_calls", 0)
-        # facet points are input points (the slice spans the other coordinates one to one)
-        X = facet.to_input(rs.interior_points)
-        glob = np.empty(rs.n_regions, dtype=np.intp)
-        for i, p in enumerate(rs.patterns):
-            key = p.tobytes()
-            g = keys.get(key)
-            if g is None:
-                g = keys[key] = len(pats)
-                pats.append(p)
-                # halfway to the apex: inside the open cone, and inside the box (0 and X are)
-                pts.append(0.5 * X[i])
-            glob[i] = g
-        for (a, b), lab in zip(rs.edges, rs.edge_neuron_array[:, 0]):
-            a, b = sorted((int(glob[a]), int(glob[b])))
-            if edges.setdefault((a, b), int(lab)) != lab:
-                raise SubdivisionFallback("cone reduction: two neurons carry the same facet")
-    R = len(pats)
-    patterns = np.array(pats, dtype=bool).reshape(R, N)
-    points = np.array(pts, dtype=np.float64).reshape(R, d)
-    order = _sorted_rows(patterns)
-    patterns, points = patterns[order], points[order]
-    rank = np.empty(R, dtype=np.intp)
-    rank[order] = np.arange(R)
-    E = np.array(list(edges), dtype=np.intp).reshape(-1, 2)
-    lab = np.array(list(edges.values()), dtype=np.intp)
-    E = np.sort(rank[E], axis=1)
+        part = part_arrays(rs)
+        # facet points are input points (the slice spans the other coordinates one to one);
+        # halfway to the apex: inside the open cone, and inside the box (0 and the point are)
+        part["points"] = 0.5 * facet.to_input(part["points"])
+        pieces.add(n_facets, part)
+    merged = pieces.merged()
+    if not isinstance(merged["neurons"], np.ndarray):
+        raise SubdivisionFallback("cone reduction: two neurons carry the same facet")
+    R = len(merged["radii"])
+    patterns = np.unpackbits(merged["packed"], axis=1, count=N).astype(bool).reshape(R, N)
+    points = merged["points"]
+    E, lab = merged["edges"], merged["neurons"][:, 0]
     Ws = [np.asarray(W, dtype=np.float64) for W in net.weights[:-1]]
     bs = [np.asarray(b, dtype=np.float64) for b in net.biases[:-1]]
     A_dom, b_dom = (np.asarray(x, dtype=np.float64) for x in box.halfspaces)
@@ -224,10 +205,7 @@ def enumerate_cones(net, box, run, tolerances=None, *, max_regions=None, time_li
     new = np.full(R, -1)
     new[idx] = np.arange(len(idx))
     ke = counted[E[:, 0]] & counted[E[:, 1]] if len(E) else np.zeros(0, bool)
-    E, lab = new[E[ke]].reshape(-1, 2), lab[ke]
-    if E.size:
-        order = np.lexsort((E[:, 1], E[:, 0]))
-        E, lab = E[order], lab[order]
+    E, lab = new[E[ke]].reshape(-1, 2), lab[ke]  # still sorted: the renumbering keeps order
     if max_regions is not None and len(idx) > max_regions:
         complete, reason = False, "max_regions"
         idx = idx[:max_regions]

@@ -450,8 +450,9 @@ def region_volume(A, b, interior_point, *, ball=None, method="auto", n_samples=1
             hull = ConvexHull(V)
         except QhullError:
             # Qhull's "wide merge" on nearly coplanar facets (a cone's region in 5-D whose apex
-            # carries many facets): allowing wide facets (Q12) changes no vertex, so the volume
-            hull = ConvexHull(V, qhull_options="Qt Q12")
+            # carries many facets): joggled input (QJ) is always simplicial and moves the volume
+            # by about 1e-9 of it; allowing wide facets instead (Qt Q12) was 4e-4 off there.
+            hull = ConvexHull(V, qhull_options="QJ")
         return VolumeEstimate(float(hull.volume), 0.0, "exact")
     if not is_bounded(A):
         raise UnboundedRegionError("the region is unbounded; its volume is infinite.")

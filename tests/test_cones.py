@@ -180,16 +180,28 @@ def test_property_the_reduction_agrees_with_the_lp_engine(d, widths, seed, slope
 
 
 def test_exact_volume_of_a_cone_region_with_a_crowded_apex():
-    # One region of this 5-D net (pattern 4cc1) made qhull's hull of its vertices stop with a
-    # "wide merge" error, so verify() raised; the volume now comes with wide facets allowed.
-    from polyregions.polytope import region_volume
+    # A region of a 5-D cone net whose hull of vertices, from the point below (the one the
+    # cone reduction certified it with), makes qhull stop with a "wide merge" error. The
+    # volume then comes from joggled input; the oracle is the same region's hull from its
+    # Chebyshev centre, where qhull needs no option (allowing wide facets instead, Qt Q12,
+    # was 4e-4 off here and failed verify()'s volume check).
+    from scipy.spatial import ConvexHull, QhullError
+
+    from polyregions.lp import chebyshev_ball
+    from polyregions.polytope import region_vertices, region_volume
     from polyregions.results import region_halfspaces
 
-    net = net_of(5, [8, 8], 5, slope=0.2)
+    net = net_of(5, [5, 5], 5, slope=0.2)
     rs = enumerate_regions(net, Box(-np.ones(5), np.ones(5)))
-    (i,) = [i for i, p in enumerate(rs.patterns) if np.packbits(p).tobytes().hex() == "4cc1"]
+    (i,) = [i for i, p in enumerate(rs.patterns) if np.packbits(p).tobytes().hex() == "16c0"]
     A, b, _ = region_halfspaces(net, rs.domain, rs.patterns[i])
-    exact = region_volume(A, b, rs.interior_points[i])
-    mc = region_volume(A, b, rs.interior_points[i], method="monte_carlo", n_samples=200_000,
-                       random_state=0)
-    assert exact.method == "exact" and exact.value == pytest.approx(mc.value, abs=5 * mc.stderr)
+    x = np.array([-0.3811261193903613, 0.2619245036419293, 0.4146396225407896, 0.5,
+                  -0.47125889902684037])
+    assert np.all(b - A @ x > 0.01)  # inside the region
+    with pytest.raises(QhullError):  # the case this test is about
+        ConvexHull(region_vertices(A, b, x))
+    centre = chebyshev_ball(A, b, radius_cap=np.inf)[0]
+    oracle = ConvexHull(region_vertices(A, b, centre)).volume
+    got = region_volume(A, b, x)
+    assert got.method == "exact" and got.value == pytest.approx(oracle, rel=1e-8)
+    assert rs.verify().ok
