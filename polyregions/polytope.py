@@ -140,12 +140,17 @@ def checked_rows(A, b, interior_point):
 def merge_points(P, tol):
     """Cluster points closer than ``tol`` (transitively); return representatives and labels.
 
+    ``tol`` is one distance or one per point (two points merge when either's
+    reaches the other).
+
     Examples
     --------
     >>> import numpy as np
     >>> reps, labels = merge_points(np.array([[0.0, 0.0], [1e-12, 0.0], [1.0, 0.0]]), 1e-9)
     >>> reps.tolist(), labels.tolist()
     ([[0.0, 0.0], [1.0, 0.0]], [0, 0, 1])
+    >>> merge_points(np.array([[0.0, 0.0], [1e-12, 0.0], [1.0, 0.0]]), [1e-15, 1e-15, 0.5])[1].tolist()
+    [0, 1, 2]
     """
     if len(P) <= 1:
         return P, np.zeros(len(P), dtype=np.intp)
@@ -153,7 +158,14 @@ def merge_points(P, tol):
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
-    pairs = cKDTree(P).query_pairs(tol, output_type="ndarray")
+    if np.ndim(tol) == 0:
+        pairs = cKDTree(P).query_pairs(tol, output_type="ndarray")
+    else:
+        near = cKDTree(P).query_ball_point(P, np.asarray(tol, dtype=np.float64))
+        cnt = np.fromiter(map(len, near), dtype=np.intp, count=len(P))
+        pairs = np.stack([np.repeat(np.arange(len(P)), cnt),
+                          np.fromiter((j for nb in near for j in nb), dtype=np.intp,
+                                      count=int(cnt.sum()))], axis=1)
     n = len(P)
     if len(pairs) == 0:
         return P, np.arange(n, dtype=np.intp)

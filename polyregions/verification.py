@@ -42,6 +42,7 @@ import numpy as np
 
 from ._validation import check_random_state, check_real, check_time_limit
 from .polytope import merge_points, polytope_vertices, region_volume
+from .scaling import first_layer_offset_scale
 
 __all__ = [
     "VolumeCheck",
@@ -304,7 +305,26 @@ def _on_domain_boundary(dom, pts, tol):
     if len(b) == 0:
         return np.zeros(len(pts), dtype=bool)
     norms = np.linalg.norm(A, axis=1)
-    return np.any(np.abs((pts @ A.T - b) / norms) <= tol, axis=1)
+    return np.any(np.abs((pts @ A.T - b) / norms) <= np.reshape(tol, (-1, 1)), axis=1)
+
+
+def _vertex_tolerances(polys, tol, scale, lam):
+    """Per-vertex merge distances for :func:`euler_characteristic_2d`.
+
+    ``tol`` times the vertex's local scale ``max(|p|_inf, lam)`` (``lam``: the
+    network's own length, the first layer's offset scale), capped at the
+    domain's scale, plus a thousand float64 epsilons of the larger of
+    ``|p|_inf`` and its polygon's extent (a vertex computed from a region's
+    rows carries about that much rounding). Not ``tol`` times the domain's
+    scale everywhere: in a box 1e6 wide the regions around the origin have
+    edges far shorter than 1e-9 of it.
+    """
+    P = np.vstack(polys)
+    mag = np.abs(P).max(axis=1, initial=0.0)
+    ext = np.repeat([float(np.ptp(V, axis=0).max(initial=0.0)) for V in polys],
+                    [len(V) for V in polys])
+    return (tol * np.minimum(scale, np.maximum(mag, lam))
+            + 1e3 * np.finfo(float).eps * np.maximum(mag, ext))
 
 
 def _require_polygonal_2d(rs, what):
@@ -321,7 +341,9 @@ def _require_polygonal_2d(rs, what):
 
 
 def _split_edges(polys, ids, pts, tree, tol):
-    """How many region polygons use each edge of the complex (edges split at touching vertices)."""
+    """How many region polygons use each edge of the complex (edges split at touching vertices).
+
+    ``tol``: each merged vertex's merge distance."""
     sizes = [len(p) for p in polys]
     starts = np.cumsum([0] + sizes[:-1])
     edge_faces = {}
@@ -333,13 +355,14 @@ def _split_edges(polys, ids, pts, tree, tol):
             p, q = pts[a], pts[c]
             d = q - p
             L2 = float(d @ d)
-            near = tree.query_ball_point((p + q) / 2, math.sqrt(L2) / 2 + tol)
+            te = max(tol[a], tol[c])
+            near = tree.query_ball_point((p + q) / 2, math.sqrt(L2) / 2 + te)
             chain = [(0.0, a)]
             for v in near:
                 if v in (a, c):
                     continue
                 t = float((pts[v] - p) @ d) / L2
-                if 0.0 < t < 1.0 and np.linalg.norm(p + t * d - pts[v]) <= tol:
+                if 0.0 < t < 1.0 and np.linalg.norm(p + t * d - pts[v]) <= max(te, tol[v]):
                     chain.append((t, v))
             chain.sort()
             chain.append((1.0, c))
@@ -353,7 +376,10 @@ def euler_characteristic_2d(rs, *, tol=1e-9, _budget=None):
     """Euler characteristic of the planar subdivision formed by the regions of a 2-D run.
 
     The complex is built from the region polygons: vertices closer than
-    ``tol * domain.scale`` are merged, and each polygon edge is split at every
+    ``tol`` times their local scale are merged (their magnitude or the
+    network's first-layer offset scale, at most ``domain.scale``, plus
+    float64 rounding), and each
+    polygon edge is split at every
     vertex of the complex lying on it (where a neighbour's corner touches the
     edge's interior), so two regions share identical edges. For a complete
     run on a polygonal domain the result is a subdivision of a disc:
@@ -365,7 +391,7 @@ def euler_characteristic_2d(rs, *, tol=1e-9, _budget=None):
     rs : RegionSet
         On a 2-D box, polytope or slice (not a ball: its regions have arcs).
     tol : float, default 1e-9
-        Relative to ``rs.domain.scale``.
+        Relative to each vertex's local scale (above).
 
     Returns
     -------
@@ -384,7 +410,7 @@ def euler_characteristic_2d(rs, *, tol=1e-9, _budget=None):
 
     _require_polygonal_2d(rs, "euler_characteristic_2d")
     dom = rs.domain
-    tol = check_real(tol, "tol", low=0.0, low_open=True) * dom.scale
+    tol = check_real(tol, "tol", low=0.0, low_open=True)
     polys = []
     for i in range(rs.n_regions):
         if _budget is not None and _budget.expired():
@@ -394,12 +420,21 @@ def euler_characteristic_2d(rs, *, tol=1e-9, _budget=None):
             _budget.step("Euler")
     if not polys:
         return EulerCheck(0, 0, 0, 0, 0)
-    pts, ids = merge_points(np.vstack(polys), tol)
-    edge_faces = _split_edges(polys, ids, pts, cKDTree(pts), tol)
+    try:
+        lam = first_layer_offset_scale(rs.network, dom.input_map)
+    except (AttributeError, TypeError, ValueError):  # a network without a dense first layer
+        lam = 0.0
+    # (no intrinsic length, lam = 0: every hyperplane through the origin, whose vertex there
+    # carries the rounding of regions of every size; the domain's scale then, as before)
+    tol_p = _vertex_tolerances(polys, tol, dom.scale, lam if lam > 0 else dom.scale)
+    pts, ids = merge_points(np.vstack(polys), tol_p)
+    tol_v = np.zeros(len(pts))
+    np.maximum.at(tol_v, ids, tol_p)  # a merged vertex's distance: its largest member's
+    edge_faces = _split_edges(polys, ids, pts, cKDTree(pts), tol_v)
     keys = np.array(list(edge_faces), dtype=np.intp)
     mult = np.array(list(edge_faces.values()))
     mid = (pts[keys[:, 0]] + pts[keys[:, 1]]) / 2
-    on_boundary = _on_domain_boundary(dom, mid, tol)
+    on_boundary = _on_domain_boundary(dom, mid, np.maximum(tol_v[keys[:, 0]], tol_v[keys[:, 1]]))
     bad = int(np.sum(np.where(on_boundary, mult != 1, mult != 2)))
     n_v = len(np.unique(keys))
     n_e = len(keys)

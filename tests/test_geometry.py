@@ -139,6 +139,30 @@ def test_areas_sum_to_box_and_euler(box_run):
     assert c.ok and c.rel_error < 1e-9 and c.stderr == 0.0
 
 
+@pytest.mark.parametrize("seed, bias, half", [(0, 0.5, 1e4), (0, 0.5, 1e6)])
+def test_euler_check_in_a_huge_box(seed, bias, half):
+    # In a box 2e6 wide the regions around the origin have edges far shorter than 1e-9 of
+    # the box; merging vertices within 1e-9 of the box's width glued them (chi 11 and 11 bad
+    # edges on the first net at 1e6). The oracle: the same complex in a box 2e3 wide
+    # (every vertex and edge there lies inside it; the outer ones only move).
+    net = random_network(2, [16, 16], bias_std=bias, random_state=seed)
+    rs = enumerate_regions(net, Box([-half, -half], [half, half]))
+    ref = euler_characteristic_2d(enumerate_regions(net, Box([-1e3, -1e3], [1e3, 1e3])))
+    e = euler_characteristic_2d(rs)
+    assert e.ok and (e.n_vertices, e.n_edges, e.n_faces) == (ref.n_vertices, ref.n_edges, ref.n_faces)
+
+
+def test_euler_check_on_a_784_input_slice_with_tiny_cells():
+    # directions x1e6: every cell sits within about 1e-5 of the slice's origin, many far
+    # smaller than 1e-9 of the parameter box
+    rng = np.random.default_rng(0)
+    net = random_network(784, [16, 16], bias_std=0.5, random_state=1)
+    rng.uniform(0, 1, 784), rng.normal(size=(2, 784))  # (skip the draws of the first slice tried)
+    sl = Slice(rng.uniform(0, 1, 784), rng.normal(size=(2, 784)) * 1e6, [-1, -1], [1, 1])
+    rs = enumerate_regions(net, sl)
+    assert rs.status == "exact" and euler_characteristic_2d(rs).ok
+
+
 def test_region_geometry_matches_table_and_polygon(box_run):
     rs = box_run
     t = geometry_table(rs)
