@@ -35,7 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .skeleton import SubdivisionFallback, odd_weights
+from .skeleton import SubdivisionFallback, odd_weights, read_only
 
 __all__ = ["complex_cells", "VERTEX_CENTROID_MAX_DIM", "EXACT_KEY_MAX_NEURONS"]
 
@@ -52,12 +52,6 @@ EXACT_KEY_MAX_NEURONS = 64
 PATTERN_HASH_SEED = 0x5EED6
 
 
-def _read_only(*arrays):
-    for a in arrays:
-        a.setflags(write=False)
-    return arrays if len(arrays) > 1 else arrays[0]
-
-
 @lru_cache(maxsize=16)
 def _pattern_weights(m_dom, n_neurons, exact):
     """The cells' key weights per hyperplane (0 for the domain rows), ``(m_dom + n, w)`` words,
@@ -69,7 +63,7 @@ def _pattern_weights(m_dom, n_neurons, exact):
     if exact:
         w = np.zeros((m_dom + n_neurons, 1), dtype=np.uint64)
         w[m_dom:, 0] = np.uint64(1) << (np.uint64(63) - np.arange(n_neurons, dtype=np.uint64))
-        return _read_only(w), None
+        return read_only(w), None
     w = np.zeros((m_dom + n_neurons, 2), dtype=np.uint64)
     w[m_dom:] = odd_weights(PATTERN_HASH_SEED, n_neurons)
     # tables[k, 256 p + c]: word k of the hash of byte value c at byte p of the packed bits
@@ -78,7 +72,7 @@ def _pattern_weights(m_dom, n_neurons, exact):
     wp[:, :n_neurons] = w[m_dom:].T
     vals = ((np.arange(256)[:, None] >> np.arange(7, -1, -1)) & 1).astype(np.uint64)  # (256, 8)
     tables = (vals[None, None] * wp.reshape(2, n_bytes, 1, 8)).sum(axis=3, dtype=np.uint64)
-    return _read_only(w, tables.reshape(2, n_bytes * 256))
+    return read_only(w, tables.reshape(2, n_bytes * 256))
 
 
 @lru_cache(maxsize=8)
@@ -87,12 +81,12 @@ def _orthants(d):
     (``(2^d, 1)``: is bit ``j`` clear) and the generic direction that orients the edges."""
     codes = np.arange(2**d)
     sel = ((codes[:, None] >> np.arange(d)) & 1).astype(np.intp)
-    clear = tuple(_read_only((sel[:, j] == 0)[:, None].copy()) for j in range(d))
-    return _read_only(sel), clear, _read_only(np.sqrt(np.arange(2, d + 2)) % 1.0 + 0.5)
+    clear = tuple(read_only((sel[:, j] == 0)[:, None].copy()) for j in range(d))
+    return read_only(sel), clear, read_only(np.sqrt(np.arange(2, d + 2)) % 1.0 + 0.5)
 
 
 #: ``_BIT[i]``: bit ``i`` of a packed byte (the first neuron is the high bit).
-_BIT = _read_only(np.array([128, 64, 32, 16, 8, 4, 2, 1], dtype=np.uint8))
+_BIT = read_only(np.array([128, 64, 32, 16, 8, 4, 2, 1], dtype=np.uint8))
 
 
 def complex_cells(X, Zv, bits, Ea, Eb, J, m_dom, n_neurons):

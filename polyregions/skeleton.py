@@ -58,7 +58,8 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["SubdivisionFallback", "Skeleton", "box_skeleton", "polygon_skeleton", "odd_weights"]
+__all__ = ["SubdivisionFallback", "Skeleton", "box_skeleton", "polygon_skeleton", "odd_weights",
+           "read_only"]
 
 #: Fixed seed of the random 64-bit weights of the sign-vector hashes.
 _HASH_SEED = 0x5EED5
@@ -87,7 +88,9 @@ class SubdivisionFallback(Exception):
     """The subdivision cannot decide this run exactly; the LP engine must (reason in ``args[0]``)."""
 
 
-def _frozen(*arrays):
+def read_only(*arrays):
+    """``arrays`` made read-only in place (one array: it, else the tuple): cached tables and
+    views handed out must not be written through."""
     for a in arrays:
         a.setflags(write=False)
     return arrays if len(arrays) > 1 else arrays[0]
@@ -98,14 +101,14 @@ def odd_weights(seed, n):
     """``n`` pairs of random odd 64-bit hash weights drawn from ``seed`` (read-only; cached, as
     drawing them costs more than a small net's whole read-out)."""
     rng = np.random.default_rng(seed)
-    return _frozen(rng.integers(0, 2**63, size=(n, 2), dtype=np.uint64) * np.uint64(2) + np.uint64(1))
+    return read_only(rng.integers(0, 2**63, size=(n, 2), dtype=np.uint64) * np.uint64(2) + np.uint64(1))
 
 
 @lru_cache(maxsize=16)
 def _cut_weights(n_ids):
     """``(r, rsel)`` of :class:`Skeleton`: the hyperplanes' hash weights and ``[-r_i, +r_i]``."""
     r = odd_weights(_HASH_SEED, n_ids)
-    return r, _frozen(np.stack([np.uint64(0) - r, r], axis=1))
+    return r, read_only(np.stack([np.uint64(0) - r, r], axis=1))
 
 
 @lru_cache(maxsize=64)
@@ -113,7 +116,7 @@ def _side_weights(n_ids, h0, n):
     """``(2 r, sum r)`` over the neurons ``h0 .. h0 + n - 1``: an edge's hash terms of a
     layer are ``sides @ (2 r) - sum r`` (``+r`` on a neuron's positive side, else ``-r``)."""
     r = _cut_weights(n_ids)[0][h0: h0 + n]
-    return _frozen(r + r, r.sum(axis=0, dtype=np.uint64))
+    return read_only(r + r, r.sum(axis=0, dtype=np.uint64))
 
 
 @lru_cache(maxsize=16)
@@ -127,7 +130,7 @@ def _box_combinatorics(d):
         E.append(np.stack([a, a | (1 << j)], axis=1))
         Ze.append(np.delete(Zv[a], j, axis=1))
         J.append(np.full((len(a), 2), j))
-    return _frozen(corner, Zv, np.vstack(E).astype(np.intp), np.vstack(Ze).astype(np.int32),
+    return read_only(corner, Zv, np.vstack(E).astype(np.intp), np.vstack(Ze).astype(np.int32),
                    np.vstack(J))
 
 
@@ -176,6 +179,14 @@ def polygon_skeleton(A, b, x0):
     E, Ze = np.array(E, dtype=np.intp), np.array(Ze, dtype=np.int32)
     J = (Zv[E, 0] == Ze).astype(np.intp)  # the end's other row: position 1 if row 0 is the edge's
     return V, Zv, E, Ze, J
+
+
+def _between(A, B, t, out=None):
+    """Rows ``A + t (B - A)`` (coordinates and values at once), computed in ``B``'s storage
+    (``B`` is consumed) and written to ``out`` if given."""
+    B -= A
+    B *= t[:, None]
+    return np.add(B, A, out=B if out is None else out)
 
 
 def _grown(a, n, used):
@@ -428,9 +439,7 @@ class Skeleton:
         iz = np.arange(nb)
         za = A[iz, 2 + ck]
         tb = za / (za - Pb[iz, 2 + ck])
-        Pb -= A
-        Pb *= tb[:, None]
-        Pb += A
+        Pb = _between(A, Pb, tb)
         Pb[iz, 2 + ck] = 0.0
         # Each crossing on the cell(s) on its edge's sides (a domain edge: its inner side only),
         # keyed by the cell's 128-bit hash plus its neuron's weight: a (cell, neuron) pair's
@@ -476,10 +485,7 @@ class Skeleton:
         mo = own.nonzero()[0]
         mi, mk, mj, mt = ci.take(mo), ki.take(mo), cj.take(mo), t.take(mo)
         nm = len(mo)
-        A, Pm = Pb.take(c0.take(mi), axis=0), Pb.take(c1.take(mi), axis=0)
-        Pm -= A
-        Pm *= mt[:, None]
-        Pm += A
+        Pm = _between(Pb.take(c0.take(mi), axis=0), Pb.take(c1.take(mi), axis=0), mt)
         im = np.arange(nm)
         Pm[im, 2 + mk] = 0.0
         Pm[im, 2 + mj] = 0.0
@@ -634,10 +640,7 @@ class Skeleton:
         B = XZ.take(eb, axis=0)
         za = A[:, col]
         t = za / (za - B[:, col])
-        B -= A
-        B *= t[:, None]
-        new = XZ[w0:w1]
-        np.add(B, A, out=new)
+        new = _between(A, B, t, out=XZ[w0:w1])
         new[:, col] = 0.0
         if lazy:
             Znew = new[:, d:]
@@ -768,13 +771,7 @@ class Skeleton:
         n = n_l if upto is None else upto
         d, nV = self.d, self.nV
         off, b0 = k0 & 7, k0 >> 3
-        if before is None:  # cut_layer checked every vertex
-            Z = self.XZ[:nV, d: d + n_l]
-            pad = np.zeros((nV, off + n_l), dtype=bool)
-            pad[:, off:] = Z > 0
-            packed = np.packbits(pad, axis=1)
-            self.bits[:nV, b0: b0 + packed.shape[1]] |= packed
-            return
+        check = before is not None  # (None: cut_layer tested every vertex itself)
         if self.lazy:
             # zmax: a neuron's largest |value| at every vertex; zmin: its smallest at the
             # vertices that existed when it was cut (both kept as the values were made)
@@ -807,16 +804,19 @@ class Skeleton:
         # (|Z| transposed: reductions over the vertices run along contiguous rows)
         step = max(1, 2**21 // max(n, 1))
         parts = [(s, min(s + step, nV)) for s in range(0, nV, step)]
-        AT = [np.abs(Z[s:e].T, order="C") for s, e in parts[:1]]  # kept when one chunk
-        S = np.zeros(n)
+        if check:
+            AT = [np.abs(Z[s:e].T, order="C") for s, e in parts[:1]]  # kept when one chunk
+            S = np.zeros(n)
+            for i, (s, e) in enumerate(parts):
+                np.maximum(S, (AT[0] if i == 0 else np.abs(Z[s:e].T, order="C")).max(axis=1),
+                           out=S)
+            thr = (self.rel_tol * S)[:, None]
         for i, (s, e) in enumerate(parts):
-            np.maximum(S, (AT[0] if i == 0 else np.abs(Z[s:e].T, order="C")).max(axis=1), out=S)
-        thr = (self.rel_tol * S)[:, None]
-        for i, (s, e) in enumerate(parts):
-            bad = (AT[0] if i == 0 and len(parts) == 1 else np.abs(Z[s:e].T, order="C")) <= thr
-            bad &= np.arange(s, e) < before[:n, None]  # the vertices it cut
-            if bad.any():
-                self._degenerate(k0 + int(np.flatnonzero(bad.any(axis=1))[0]))
+            if check:
+                bad = (AT[0] if i == 0 and len(parts) == 1 else np.abs(Z[s:e].T, order="C")) <= thr
+                bad &= np.arange(s, e) < before[:n, None]  # the vertices it cut
+                if bad.any():
+                    self._degenerate(k0 + int(np.flatnonzero(bad.any(axis=1))[0]))
             if upto is None:
                 # the layer's sign bits, packed at their global position (first neuron = high bit)
                 if off == 0 and n_l % 8 == 0:
@@ -846,11 +846,8 @@ class Skeleton:
         """The finished complex for :func:`polyregions.complex_cells.complex_cells`:
         ``(X, Zv, bits, Ea, Eb, J, m_dom, n_neurons)``, read-only views."""
         nV, nE = self.nV, self.nE
-        views = [self.XZ[:nV, : self.d], self.Zv[:nV], self.bits[:nV], self.Ea[:nE],
-                 self.Eb[:nE], self.J[:nE]]
-        for v in views:
-            v.setflags(write=False)
-        return (*views, self.m_dom, self.n_neurons)
+        return (*read_only(self.XZ[:nV, : self.d], self.Zv[:nV], self.bits[:nV], self.Ea[:nE],
+                           self.Eb[:nE], self.J[:nE]), self.m_dom, self.n_neurons)
 
     @staticmethod
     def _degenerate(k):
